@@ -1,0 +1,75 @@
+# ssot — GNU Makefile. `make`, `make test`, `make demo`, `make bench`,
+# `make SANITIZE=1 test` (AddressSanitizer + UndefinedBehaviorSanitizer).
+
+VERSION    := 0.1.0
+CC         ?= cc
+PKGS       := libpq jansson inih libcrypto libprotobuf-c
+WARN       := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wvla -Wwrite-strings
+WERROR     ?= 1
+ifeq ($(WERROR),1)
+WARN       += -Werror
+endif
+OPT        ?= -O2
+CFLAGS     ?= $(OPT) -g
+PKG_CFLAGS  = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Isrc $(PKG_CFLAGS) -DSSOT_VERSION='"$(VERSION)"'
+LIBS        = -lpg_query $(PKG_LIBS) -lm
+
+ifeq ($(SANITIZE),1)
+BUILD      ?= build-san
+ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS    += -fsanitize=address,undefined
+else
+BUILD      ?= build
+endif
+
+SRCS       := $(shell find src -name '*.c' | sort)
+OBJS       := $(SRCS:%.c=$(BUILD)/%.o)
+LIB_OBJS   := $(filter-out $(BUILD)/src/main.o $(BUILD)/src/cmd/%,$(OBJS))
+UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
+UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+BIN        := $(BUILD)/ssot
+
+.PHONY: all test unit units demo bench clean install-deps
+all: $(BIN)
+
+$(BIN): $(OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LIBS) $(shell pkg-config --libs cmocka)
+
+-include $(OBJS:.o=.d)
+
+install-deps:
+	@scripts/install-deps
+
+# Unit tests (cmocka, TAP output) and integration tests (Perl TAP against a
+# real PostgreSQL the tests start themselves), all under prove.
+test: install-deps
+	@$(MAKE) --no-print-directory $(BIN) units
+	SSOT_BIN=$(abspath $(BIN)) CMOCKA_MESSAGE_OUTPUT=TAP \
+		prove $(PROVE_FLAGS) $(abspath $(UNIT_BINS)) tests/integration/*.t
+
+units: $(UNIT_BINS)
+
+unit: install-deps
+	@$(MAKE) --no-print-directory units
+	CMOCKA_MESSAGE_OUTPUT=TAP prove $(PROVE_FLAGS) $(abspath $(UNIT_BINS))
+
+demo: install-deps
+	@$(MAKE) --no-print-directory $(BIN)
+	@SSOT_BIN=$(abspath $(BIN)) scripts/demo
+
+bench: install-deps
+	@$(MAKE) --no-print-directory $(BIN)
+	@SSOT_BIN=$(abspath $(BIN)) bench/run
+
+clean:
+	rm -rf build build-san

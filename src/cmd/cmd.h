@@ -1,0 +1,78 @@
+/*
+ * The command layer: the only code that sees argv, stdout and exit codes.
+ *
+ * Every command is `int cmd_<verb>(int argc, char **argv, struct global_opts *g)`
+ * listed in main.c's table. argv[0] is the verb; the command parses its own
+ * options with getopt_long, handing unknown ones to global_opt() so that
+ * global options work before and after the verb. It returns an exit code:
+ * EXIT_OK, EXIT_FINDINGS, EXIT_USAGE (usage, configuration, connection,
+ * environment) or EXIT_INTERRUPTED.
+ */
+#ifndef SSOT_CMD_H
+#define SSOT_CMD_H
+
+#include "diag.h"
+#include "util/buf.h"
+
+#include <getopt.h>
+#include <stdbool.h>
+
+#define EXIT_OK 0
+#define EXIT_FINDINGS 1
+#define EXIT_USAGE 2
+#define EXIT_INTERRUPTED 130
+
+enum {
+	OPT_DB = 1000, OPT_ENV, OPT_DIR, OPT_FORMAT, OPT_COLOR, OPT_VERSION,
+	OPT_CMD_BASE = 1100	/* commands number their own long options from here */
+};
+
+/* Long options every command accepts. */
+#define GLOBAL_LONGOPTS \
+	{ "db", required_argument, NULL, OPT_DB }, \
+	{ "env", required_argument, NULL, OPT_ENV }, \
+	{ "dir", required_argument, NULL, OPT_DIR }, \
+	{ "format", required_argument, NULL, OPT_FORMAT }, \
+	{ "color", required_argument, NULL, OPT_COLOR }, \
+	{ "quiet", no_argument, NULL, 'q' }, \
+	{ "verbose", no_argument, NULL, 'v' }, \
+	{ "help", no_argument, NULL, 'h' }
+#define GLOBAL_SHORTOPTS "qvh"
+
+struct global_opts {
+	const char *db;		/* --db */
+	const char *env;	/* --env */
+	const char *dir;	/* --dir (NULL: ssot.conf or "db") */
+	enum diag_format format;
+	int color;		/* 1 always, 0 never, -1 auto */
+	int quiet;
+	int verbose;
+	bool help;
+};
+
+/*
+ * Handle one global option returned by getopt_long. Returns 1 when it was a
+ * global option, 0 when it is not one, -1 after printing a usage error.
+ */
+int global_opt(struct global_opts *g, int c, const char *arg);
+/* Whether to colour output written to `fd` (honours --color and NO_COLOR). */
+bool use_color(const struct global_opts *g, int fd);
+
+/* "ssot: error: <msg>" plus optional "detail:" / "hint:" lines on stderr. */
+void die_msg(const char *msg, const char *detail, const char *hint);
+/* Usage error: message plus "see 'ssot <verb> --help'". Returns EXIT_USAGE. */
+int usage_error(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Print a command's help text (from main.c's table) to stdout. */
+void print_command_help(const char *verb);
+/* Progress line on stderr unless -q. */
+void progress(const struct global_opts *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Render findings in the chosen format on stdout. */
+void render_findings(const struct global_opts *g, struct diag *d, const char *command, json_t *summary);
+
+int cmd_init(int argc, char **argv, struct global_opts *g);
+int cmd_apply(int argc, char **argv, struct global_opts *g);
+int cmd_status(int argc, char **argv, struct global_opts *g);
+int cmd_dev(int argc, char **argv, struct global_opts *g);
+
+#endif

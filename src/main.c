@@ -1,0 +1,302 @@
+/*
+ * ssot: idempotent SQL files as the single source of truth for a PostgreSQL
+ * schema. This file holds the command table, the global options and the
+ * final check that stdout was written.
+ */
+#include "cmd/cmd.h"
+#include "cluster.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv, struct global_opts *g);
+	const char *summary;
+	const char *help;
+};
+
+static const struct command commands[] = {
+	{ "init", cmd_init, "create the db/ layout, ssot.conf and a .gitignore entry",
+	  "usage: ssot init [--dir DIR]\n"
+	  "\n"
+	  "Create the project layout in the current directory: DIR/prerun, DIR/run,\n"
+	  "DIR/seed, DIR/postrun, DIR/reset, an example schema file and test, ssot.conf\n"
+	  "and a .gitignore entry for .ssot/. Running it again changes nothing that\n"
+	  "exists already.\n"
+	  "\n"
+	  "examples:\n"
+	  "  ssot init\n"
+	  "  ssot init --dir schema\n" },
+	{ "apply", cmd_apply, "apply the files in one transaction",
+	  "usage: ssot apply [--seed] [--tests always|only|skip] [--dry-run] [--reset [--yes]]\n"
+	  "                  [--lock-timeout DURATION] [--wait DURATION] [--db URL | --env NAME]\n"
+	  "\n"
+	  "Run DIR/prerun, DIR/run, DIR/seed (with --seed), DIR/postrun and, with --tests,\n"
+	  "the *.test.sql / *.spec.sql files, in file-name order, in ONE transaction\n"
+	  "together with a ledger row (schema \"ssot\"). Any error rolls everything back\n"
+	  "and is printed as file:line:col with the offending source line.\n"
+	  "Statements that cannot run in a transaction block (CREATE INDEX CONCURRENTLY,\n"
+	  "VACUUM, ...) run after the commit, one by one, and are reported.\n"
+	  "\n"
+	  "options:\n"
+	  "  --seed                 also run DIR/seed (development data)\n"
+	  "  --tests MODE           always: run tests after the schema (a failing test\n"
+	  "                         rolls back); only: run just the tests, then roll back;\n"
+	  "                         skip (default)\n"
+	  "  --dry-run              run everything, report, then roll back\n"
+	  "  --reset                run DIR/reset first (refused on protected environments\n"
+	  "                         unless you type the database name or pass --yes)\n"
+	  "  --yes                  consent to --reset on a protected environment\n"
+	  "  --lock-timeout DUR     lock_timeout for the statements (default 5s); a lock\n"
+	  "                         timeout retries the whole transaction up to 3 times\n"
+	  "  --wait DUR             how long to wait for another apply to finish (default 60s)\n"
+	  "\n"
+	  "examples:\n"
+	  "  ssot apply                       # the embedded dev database\n"
+	  "  ssot apply --seed --tests always\n"
+	  "  ssot apply --env prod --dry-run\n"
+	  "  ssot apply --db postgresql://app@db.internal/app --format json\n" },
+	{ "status", cmd_status, "which files changed since this database last applied them",
+	  "usage: ssot status [--seed] [--db URL | --env NAME] [--format text|json]\n"
+	  "\n"
+	  "Compare the files on disk with the last run recorded in the database's ledger:\n"
+	  "unchanged, changed, new and deleted files, and when and by whom it ran.\n"
+	  "Exit status 1 when anything is pending.\n"
+	  "\n"
+	  "examples:\n"
+	  "  ssot status\n"
+	  "  ssot status --env prod --format json\n" },
+	{ "dev", cmd_dev, "embedded PostgreSQL: start | stop | status | url | psql | reset",
+	  "usage: ssot dev start|stop|status|url|psql|reset\n"
+	  "\n"
+	  "Manage the project's embedded PostgreSQL, which every command uses when no\n"
+	  "database is configured (--db, --env, DATABASE_URL, PG* variables). It listens\n"
+	  "only on a private Unix socket and keeps its data under .ssot/pg (or, when run\n"
+	  "as root and the postgres user cannot reach the project, under /var/tmp).\n"
+	  "\n"
+	  "  start    create (first time) and start the cluster\n"
+	  "  stop     stop it\n"
+	  "  status   say whether it exists and runs, and where\n"
+	  "  url      print the connection URI of the dev database\n"
+	  "  psql     open psql on the dev database (extra arguments go to psql)\n"
+	  "  reset    drop and re-create the dev database\n"
+	  "\n"
+	  "examples:\n"
+	  "  ssot dev start\n"
+	  "  psql \"$(ssot dev url)\"\n"
+	  "  ssot dev psql -c 'select 1'\n" },
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const char *progname = "ssot";
+
+static void print_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: ssot [global options] <command> [options] [args]\n"
+		"\n"
+		"Idempotent SQL files as the single source of truth for a PostgreSQL schema.\n"
+		"\n"
+		"commands:\n");
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out,
+		"\n"
+		"global options:\n"
+		"  --db URL            libpq connection string or URI\n"
+		"  --env NAME          an [env \"NAME\"] entry of ssot.conf\n"
+		"  --dir DIR           the SQL directory (default: db)\n"
+		"  --format FMT        text | json | sarif | github, where it applies\n"
+		"  --color WHEN        auto | always | never (NO_COLOR is honoured)\n"
+		"  -q, --quiet         no progress messages\n"
+		"  -v, --verbose       more detail\n"
+		"  --version           print the version\n"
+		"  -h, --help          help; 'ssot <command> --help' for a command\n"
+		"\n"
+		"connection: --db, then --env, then DATABASE_URL, then libpq's PG* variables\n"
+		"and service file, then the project's embedded PostgreSQL.\n"
+		"exit status: 0 ok, 1 findings or SQL rolled back, 2 usage/config/connection\n"
+		"error, 130 interrupted.\n");
+}
+
+void print_command_help(const char *verb)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (!strcmp(commands[i].name, verb)) {
+			fputs(commands[i].help, stdout);
+			return;
+		}
+	print_usage(stdout);
+}
+
+void die_msg(const char *msg, const char *detail, const char *hint)
+{
+	fprintf(stderr, "%s: error: %s\n", progname, msg);
+	if (detail && *detail)
+		fprintf(stderr, "detail: %s\n", detail);
+	if (hint && *hint)
+		fprintf(stderr, "hint: %s\n", hint);
+}
+
+int usage_error(const char *verb, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "%s: error: ", progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nhint: see 'ssot %s--help'\n", verb ? verb : "");
+	return EXIT_USAGE;
+}
+
+void progress(const struct global_opts *g, const char *fmt, ...)
+{
+	if (g->quiet)
+		return;
+	va_list ap;
+	fprintf(stderr, "%s: ", progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+bool use_color(const struct global_opts *g, int fd)
+{
+	if (g->color == 1)
+		return true;
+	if (g->color == 0)
+		return false;
+	const char *nc = getenv("NO_COLOR");
+	if (nc && *nc)
+		return false;
+	const char *term = getenv("TERM");
+	if (term && !strcmp(term, "dumb"))
+		return false;
+	return isatty(fd);
+}
+
+int global_opt(struct global_opts *g, int c, const char *arg)
+{
+	switch (c) {
+	case OPT_DB:
+		g->db = arg;
+		return 1;
+	case OPT_ENV:
+		g->env = arg;
+		return 1;
+	case OPT_DIR:
+		g->dir = arg;
+		return 1;
+	case OPT_FORMAT:
+		if (diag_parse_format(arg, &g->format) < 0) {
+			usage_error(NULL, "unknown --format '%s' (expected text, json, sarif or github)", arg);
+			return -1;
+		}
+		return 1;
+	case OPT_COLOR:
+		if (!strcmp(arg, "auto"))
+			g->color = -1;
+		else if (!strcmp(arg, "always"))
+			g->color = 1;
+		else if (!strcmp(arg, "never"))
+			g->color = 0;
+		else {
+			usage_error(NULL, "unknown --color '%s' (expected auto, always or never)", arg);
+			return -1;
+		}
+		return 1;
+	case 'q':
+		g->quiet = 1;
+		return 1;
+	case 'v':
+		g->verbose++;
+		return 1;
+	case 'h':
+		g->help = true;
+		return 1;
+	}
+	return 0;
+}
+
+void render_findings(const struct global_opts *g, struct diag *d, const char *command, json_t *summary)
+{
+	struct render_opts o = {
+		.color = use_color(g, STDOUT_FILENO),
+		.verbose = g->verbose,
+		.command = command,
+		.tool_version = SSOT_VERSION,
+		.summary = summary,
+	};
+	diag_render(d, g->format, stdout, &o);
+}
+
+int main(int argc, char **argv)
+{
+	struct global_opts g = { .format = FORMAT_TEXT, .color = -1 };
+	static const struct option longopts[] = {
+		GLOBAL_LONGOPTS,
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c;
+
+	/* Global options before the verb; "+" stops at the first non-option. */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+" GLOBAL_SHORTOPTS, longopts, NULL)) != -1) {
+		if (c == OPT_VERSION) {
+			printf("ssot %s\n", SSOT_VERSION);
+			return EXIT_OK;
+		}
+		if (c == '?')
+			return usage_error(NULL, "unknown option '%s'", argv[optind - 1]);
+		if (global_opt(&g, c, optarg) < 0)
+			return EXIT_USAGE;
+	}
+	if (optind >= argc) {
+		print_usage(g.help ? stdout : stderr);
+		return g.help ? EXIT_OK : EXIT_USAGE;
+	}
+
+	const char *verb = argv[optind];
+	if (!strcmp(verb, "help")) {
+		if (optind + 1 < argc)
+			print_command_help(argv[optind + 1]);
+		else
+			print_usage(stdout);
+		return EXIT_OK;
+	}
+	const struct command *cmd = NULL;
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (!strcmp(commands[i].name, verb))
+			cmd = &commands[i];
+	if (!cmd) {
+		fprintf(stderr, "%s: error: unknown command '%s'\n", progname, verb);
+		fprintf(stderr, "hint: run 'ssot --help' for the list of commands\n");
+		return EXIT_USAGE;
+	}
+	if (g.help) {
+		print_command_help(verb);
+		return EXIT_OK;
+	}
+
+	optind++;		/* the command sees argv[0] == verb */
+	int sub_argc = argc - optind + 1;
+	char **sub_argv = argv + optind - 1;
+	optind = 1;
+	opterr = 1;
+	int rc = cmd->fn(sub_argc, sub_argv, &g);
+	tempdb_drop_all();
+
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "%s: error: cannot write to standard output: %s\n", progname, strerror(errno));
+		return EXIT_USAGE;
+	}
+	return rc;
+}

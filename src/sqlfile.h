@@ -1,0 +1,59 @@
+/*
+ * sqlfile: one SQL file, split into statements with the real PostgreSQL
+ * parser (libpg_query), with byte offsets and statement kinds.
+ *
+ * A `struct sqlfile` owns its source text, its statement array and the
+ * unpacked protobuf parse tree (`tree`, freed by sqlfile_release()). Statement
+ * i's parse node is tree->stmts[i]->stmt. Offsets are bytes into src.text.
+ */
+#ifndef SSOT_SQLFILE_H
+#define SSOT_SQLFILE_H
+
+#include "diag.h"
+#include "util/buf.h"
+#include "util/source.h"
+#include "util/vec.h"
+
+#include <stdbool.h>
+
+struct _PgQuery__ParseResult;
+
+enum stmt_flags {
+	STMT_NONTX = 1 << 0,	/* cannot run inside a transaction block: run after commit */
+	STMT_TXCTL = 1 << 1,	/* BEGIN / COMMIT / ROLLBACK / ...: refused */
+	STMT_DO = 1 << 2,	/* DO block: PL/pgSQL line numbers map into its body */
+	STMT_FUNCTION = 1 << 3,	/* CREATE FUNCTION / PROCEDURE */
+	STMT_DML = 1 << 4,	/* INSERT / UPDATE / DELETE / MERGE / COPY / TRUNCATE */
+};
+
+struct stmt {
+	size_t start;		/* first byte of the statement (comments before it skipped) */
+	size_t len;		/* bytes, without the terminating semicolon */
+	unsigned flags;
+	const char *tag;	/* static: "CREATE TABLE", "CREATE INDEX CONCURRENTLY", ... */
+	size_t body_start;	/* DO / function body: first byte after the opening quote; 0 = none */
+};
+
+struct sqlfile {
+	struct source src;
+	VEC(struct stmt) stmts;
+	struct _PgQuery__ParseResult *tree;
+};
+
+/*
+ * Load a file and split it. Returns 0 when the file parsed; 1 when it holds
+ * a syntax error or a psql meta-command, each added to `d` as an error finding
+ * pointing at the offending token (rule "syntax-error" / "psql-meta-command");
+ * -1 when the file cannot be read (message in err).
+ */
+int sqlfile_load(struct sqlfile *f, const char *display_path, const char *fs_path,
+		 struct diag *d, struct buf *err);
+/* Same, from text in memory (tests, stdin). */
+int sqlfile_parse_text(struct sqlfile *f, const char *display_path, const char *text,
+		       size_t len, struct diag *d);
+void sqlfile_release(struct sqlfile *f);
+
+/* A copy of statement i's text (caller frees). */
+char *sqlfile_stmt_text(const struct sqlfile *f, size_t i);
+
+#endif

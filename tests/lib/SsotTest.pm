@@ -1,0 +1,159 @@
+# SsotTest: helpers for ssot's integration tests (Perl, Test::More, TAP).
+#
+#   use lib 'tests/lib'; use SsotTest;
+#   my $p = SsotTest->project('db/run/10_a.sql' => "create table if not exists a (id int);\n");
+#   my $r = $p->ssot('apply');          # { rc => 0, out => "...", err => "..." }
+#   is($p->sql("select count(*) from a"), "0");
+#   $p->write('db/run/20_b.sql', "...");
+#
+# Every project is a fresh temporary directory with its own embedded cluster
+# (started on first use by ssot itself); the cluster is stopped and the
+# directory removed when the object goes away. The environment is scrubbed of
+# DATABASE_URL and PG* so the embedded cluster is what ssot uses.
+package SsotTest;
+
+use strict;
+use warnings;
+use Cwd qw(abs_path);
+use File::Path qw(make_path remove_tree);
+use File::Basename qw(dirname);
+use File::Temp qw(tempdir);
+use IPC::Open3;
+use Symbol qw(gensym);
+
+our $BIN = $ENV{SSOT_BIN} || abs_path(dirname(__FILE__) . '/../../build/ssot');
+die "SsotTest: ssot binary not found at $BIN (run make)\n" unless -x $BIN;
+
+delete $ENV{$_} for grep { /^PG/ || $_ eq 'DATABASE_URL' } keys %ENV;
+$ENV{NO_COLOR} = '1';
+
+sub project {
+	my ($class, %files) = @_;
+	my $dir = tempdir('ssot-test-XXXXXX', TMPDIR => 1);
+	my $self = bless { dir => $dir, env => {} }, $class;
+	$self->write($_, $files{$_}) for sort keys %files;
+	return $self;
+}
+
+sub dir { $_[0]{dir} }
+
+sub write {
+	my ($self, $rel, $content) = @_;
+	my $path = "$self->{dir}/$rel";
+	make_path(dirname($path));
+	open(my $fh, '>', $path) or die "write $path: $!";
+	print $fh $content;
+	close($fh) or die "close $path: $!";
+	return $path;
+}
+
+sub remove {
+	my ($self, $rel) = @_;
+	unlink("$self->{dir}/$rel") or die "unlink $rel: $!";
+}
+
+sub read {
+	my ($self, $rel) = @_;
+	open(my $fh, '<', "$self->{dir}/$rel") or return undef;
+	local $/;
+	my $s = <$fh>;
+	return $s;
+}
+
+# Extra environment for every ssot/psql run of this project.
+sub setenv {
+	my ($self, %kv) = @_;
+	$self->{env}{$_} = $kv{$_} for keys %kv;
+}
+
+# Run a command in the project directory; returns { rc, out, err }.
+sub run_cmd {
+	my ($self, $cmd, %opt) = @_;
+	local %ENV = (%ENV, %{ $self->{env} }, %{ $opt{env} || {} });
+	my $err = gensym;
+	my $pid = do {
+		my $cwd = Cwd::getcwd();
+		chdir($self->{dir}) or die "chdir: $!";
+		my $p = open3(my $in, my $out, $err, @$cmd);
+		chdir($cwd);
+		close($in);
+		$self->{_out} = $out;
+		$p;
+	};
+	my $out = $self->{_out};
+	my ($o, $e) = ('', '');
+	# read both pipes without deadlocking on large output
+	my $rin = '';
+	my %fh = (fileno($out) => [$out, \$o], fileno($err) => [$err, \$e]);
+	while (%fh) {
+		my $r = '';
+		vec($r, $_, 1) = 1 for keys %fh;
+		select($r, undef, undef, undef);
+		for my $fd (keys %fh) {
+			next unless vec($r, $fd, 1);
+			my $n = sysread($fh{$fd}[0], my $chunk, 65536);
+			if (!$n) { delete $fh{$fd}; next; }
+			${ $fh{$fd}[1] } .= $chunk;
+		}
+	}
+	waitpid($pid, 0);
+	return { rc => $? >> 8, sig => $? & 127, out => $o, err => $e };
+}
+
+sub ssot {
+	my ($self, @args) = @_;
+	my %opt;
+	%opt = %{ shift @args } if ref $args[0] eq 'HASH';
+	return $self->run_cmd([$BIN, @args], %opt);
+}
+
+sub url {
+	my ($self) = @_;
+	return $self->{url} if $self->{url};
+	my $r = $self->ssot('dev', 'url');
+	die "ssot dev url failed: $r->{err}" if $r->{rc};
+	chomp(my $u = $r->{out});
+	return $self->{url} = $u;
+}
+
+# Run SQL on the dev database with psql; returns trimmed output (dies on error).
+sub sql {
+	my ($self, $q, $db) = @_;
+	my $url = $db || $self->url;
+	my $r = $self->run_cmd(['psql', '-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-d', $url, '-c', $q]);
+	die "psql failed: $r->{err}\nquery: $q\n" if $r->{rc};
+	chomp(my $o = $r->{out});
+	return $o;
+}
+
+# A snapshot of the user-visible catalog (tables, columns, indexes,
+# constraints, functions) of the public schema, for old/new comparisons.
+sub catalog_snapshot {
+	my ($self) = @_;
+	return $self->sql(q{
+		select string_agg(x, E'\n' order by x) from (
+		  select format('col %s.%s %s %s', c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull) x
+		    from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
+		   where n.nspname not in ('pg_catalog','information_schema','pg_toast') and a.attnum > 0 and not a.attisdropped
+		  union all
+		  select format('rel %s.%s %s', n.nspname, c.relname, c.relkind)
+		    from pg_class c join pg_namespace n on n.oid = c.relnamespace
+		   where n.nspname not in ('pg_catalog','information_schema','pg_toast')
+		  union all
+		  select format('con %s %s', conname, pg_get_constraintdef(oid)) from pg_constraint
+		   where connamespace not in ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)
+		  union all
+		  select format('fn %s', p.oid::regprocedure) from pg_proc p
+		   where pronamespace not in ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)
+		) s});
+}
+
+sub DESTROY {
+	my ($self) = @_;
+	return unless $self->{dir} && -d $self->{dir};
+	return if $ENV{SSOT_KEEP};
+	$self->ssot('dev', 'stop');
+	remove_tree($self->{dir});
+}
+
+1;
