@@ -15,6 +15,7 @@
 #include "util/buf.h"
 
 #include <getopt.h>
+#include <libpq-fe.h>
 #include <stdbool.h>
 
 #define EXIT_OK 0
@@ -69,6 +70,24 @@ void progress(const struct global_opts *g, const char *fmt, ...) __attribute__((
 
 /* Render findings in the chosen format on stdout. */
 void render_findings(const struct global_opts *g, struct diag *d, const char *command, json_t *summary);
+
+struct project;
+struct target;
+
+
+/*
+ * Open the project (.env, ssot.conf) and, when `scan`, list its files.
+ * Prints the error and returns EXIT_USAGE on failure, else EXIT_OK.
+ */
+int cmd_open_project(struct global_opts *g, struct project *p, bool scan);
+/*
+ * Resolve the target database (DESIGN.md §3 precedence), start the embedded
+ * cluster when it is the target, and connect. Prints errors (password
+ * redacted) and returns EXIT_USAGE on failure; on success *out is open.
+ */
+int cmd_connect(struct global_opts *g, struct project *p, struct target *t, PGconn **out);
+/* SIGINT: the first cancels the running query, the second exits at once. */
+void cmd_install_sigint(void);
 
 int cmd_init(int argc, char **argv, struct global_opts *g);
 int cmd_apply(int argc, char **argv, struct global_opts *g);

@@ -1,7 +1,4 @@
 /* TEMPORARY during bring-up: removed as each command lands. */
 #include "cmd/cmd.h"
 #include <stdio.h>
-int cmd_init(int argc, char **argv, struct global_opts *g) { (void)argc; (void)argv; (void)g; fputs("not yet\n", stderr); return 2; }
-int cmd_apply(int argc, char **argv, struct global_opts *g) { (void)argc; (void)argv; (void)g; fputs("not yet\n", stderr); return 2; }
-int cmd_status(int argc, char **argv, struct global_opts *g) { (void)argc; (void)argv; (void)g; fputs("not yet\n", stderr); return 2; }
 int cmd_dev(int argc, char **argv, struct global_opts *g) { (void)argc; (void)argv; (void)g; fputs("not yet\n", stderr); return 2; }
