@@ -5,6 +5,9 @@
  * A `struct sqlfile` owns its source text, its statement array and the
  * unpacked protobuf parse tree (`tree`, freed by sqlfile_release()). Statement
  * i's parse node is tree->stmts[i]->stmt. Offsets are bytes into src.text.
+ *
+ * A statement's span starts at its first token and ends after its last one:
+ * whitespace and comments around it and the terminating ';' are outside.
  */
 #ifndef SSOT_SQLFILE_H
 #define SSOT_SQLFILE_H
@@ -16,7 +19,8 @@
 
 #include <stdbool.h>
 
-struct _PgQuery__ParseResult;
+/* libpg_query's protobuf-c type; include <pg_query/pg_query.pb-c.h> to walk it. */
+struct PgQuery__ParseResult;
 
 enum stmt_flags {
 	STMT_NONTX = 1 << 0,	/* cannot run inside a transaction block: run after commit */
@@ -31,20 +35,26 @@ struct stmt {
 	size_t len;		/* bytes, without the terminating semicolon */
 	unsigned flags;
 	const char *tag;	/* static: "CREATE TABLE", "CREATE INDEX CONCURRENTLY", ... */
-	size_t body_start;	/* DO / function body: first byte after the opening quote; 0 = none */
+	size_t body_start;	/* DO / function body: first byte after the opening quote
+				 * ($tag$ or '); PL/pgSQL's line 1 is the line holding it;
+				 * 0 = none (no body, or a BEGIN ATOMIC / RETURN body) */
 };
 
 struct sqlfile {
 	struct source src;
 	VEC(struct stmt) stmts;
-	struct _PgQuery__ParseResult *tree;
+	struct PgQuery__ParseResult *tree;	/* NULL when the file did not parse */
 };
 
 /*
  * Load a file and split it. Returns 0 when the file parsed; 1 when it holds
  * a syntax error or a psql meta-command, each added to `d` as an error finding
  * pointing at the offending token (rule "syntax-error" / "psql-meta-command");
- * -1 when the file cannot be read (message in err).
+ * -1 when the file cannot be read (message in err). A psql meta-command is
+ * any backslash outside strings and comments, as psql itself reads it. After
+ * a syntax error `stmts` is empty and `tree` NULL; the findings point into
+ * f->src, so keep `f` alive until `d` has been rendered. Call
+ * sqlfile_release() whatever the result.
  */
 int sqlfile_load(struct sqlfile *f, const char *display_path, const char *fs_path,
 		 struct diag *d, struct buf *err);
