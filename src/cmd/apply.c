@@ -225,8 +225,6 @@ int cmd_apply(int argc, char **argv, struct global_opts *g)
 	}
 	if (optind < argc)
 		return usage_error("apply ", "unexpected argument '%s'", argv[optind]);
-	if (g->format == FORMAT_SARIF)
-		return usage_error("apply ", "--format sarif is for lint, drift and audit; use text, json or github");
 
 	struct project p;
 	struct target t;
