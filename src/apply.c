@@ -553,10 +553,36 @@ static bool tap_failures(struct diag *d, struct sqlfile *f, size_t si, const PGr
 }
 
 /*
- * Run statement si of f. On an error, ordinary ones become findings
- * (STEP_SQL_ERROR); lock timeouts and deadlocks ask for a retry; a cancel
- * from SIGINT is STEP_INTERRUPTED; a dead connection is STEP_LOST.
+ * Classify the result of statement si of f. On an error, ordinary ones
+ * become findings (STEP_SQL_ERROR); lock timeouts and deadlocks ask for a
+ * retry; a cancel from SIGINT is STEP_INTERRUPTED; a dead connection is
+ * STEP_LOST. Does not PQclear res.
  */
+static enum step handle_result(struct exec_ctx *x, struct sqlfile *f, size_t si, PGresult *res,
+			       struct diag *d, const char *rule, const char *prefix, char **retry_reason)
+{
+	ExecStatusType st = PQresultStatus(res);
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY) {
+		bool tap_failed = rule && !strcmp(rule, "test-failed") && tap_failures(d, f, si, res);
+		return tap_failed ? STEP_SQL_ERROR : STEP_OK;
+	}
+	if (PQstatus(x->c) != CONNECTION_OK || !res)
+		return STEP_LOST;
+	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	if (state && !strcmp(state, "57014") && interrupted)
+		return STEP_INTERRUPTED;
+	if (is_retryable(state) && retry_reason) {
+		const char *m = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+		int line, col;
+		source_linecol(&f->src, f->stmts.v[si].start, &line, &col);
+		*retry_reason = xasprintf("%s:%d: %s", f->src.path, line, m ? m : state);
+		return STEP_RETRY;
+	}
+	add_sql_error(d, f, si, res, rule, prefix);
+	return STEP_SQL_ERROR;
+}
+
+/* Run statement si of f on its own (tests, after-commit statements). */
 static enum step run_stmt(struct exec_ctx *x, struct sqlfile *f, size_t si, struct diag *d,
 			  const char *rule, const char *prefix, char **retry_reason)
 {
@@ -566,11 +592,6 @@ static enum step run_stmt(struct exec_ctx *x, struct sqlfile *f, size_t si, stru
 	PGresult *res = PQexec(x->c, text);
 	free(text);
 	ExecStatusType st = PQresultStatus(res);
-	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY) {
-		bool tap_failed = rule && !strcmp(rule, "test-failed") && tap_failures(d, f, si, res);
-		PQclear(res);
-		return tap_failed ? STEP_SQL_ERROR : STEP_OK;
-	}
 	if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT) {
 		/* COPY FROM STDIN has no data here: end it and report. */
 		if (st == PGRES_COPY_IN)
@@ -586,26 +607,104 @@ static enum step run_stmt(struct exec_ctx *x, struct sqlfile *f, size_t si, stru
 				 "COPY TO STDOUT is not supported by ssot");
 		return STEP_SQL_ERROR;
 	}
-	if (PQstatus(x->c) != CONNECTION_OK) {
-		PQclear(res);
+	enum step stp = handle_result(x, f, si, res, d, rule, prefix, retry_reason);
+	PQclear(res);
+	return stp;
+}
+
+/*
+ * Run the schema statements of every file that runs (tests and after-commit
+ * statements excluded) in libpq pipeline mode: statements go out in chunks
+ * without waiting for each result, so a no-op re-apply costs server time,
+ * not round trips. The first error aborts the rest of the pipeline on the
+ * server, which is what the all-or-nothing transaction wants anyway.
+ */
+#define PIPELINE_CHUNK 512
+
+static enum step run_pipelined(struct exec_ctx *x, struct apply_result *r, struct diag *d,
+			       char **retry_reason)
+{
+	PGconn *c = x->c;
+	struct qref { size_t file, stmt; };
+	VEC(struct qref) q = VEC_INIT;
+	for (size_t i = 0; i < r->sqlfiles.n; i++) {
+		if (!r->file_stats.v[i].ran || r->file_stats.v[i].phase == PHASE_TESTS)
+			continue;
+		struct sqlfile *f = r->sqlfiles.v[i];
+		for (size_t s = 0; s < f->stmts.n; s++)
+			if (!(f->stmts.v[s].flags & STMT_NONTX)) {
+				struct qref ref = { i, s };
+				VEC_PUSH(&q, ref);
+			}
+	}
+	if (!q.n)
+		return STEP_OK;
+	if (!PQenterPipelineMode(c)) {
+		VEC_FREE(&q);
 		return STEP_LOST;
 	}
-	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-	if (state && !strcmp(state, "57014") && interrupted) {
-		PQclear(res);
-		return STEP_INTERRUPTED;
+
+	enum step result = STEP_OK;
+	struct timespec mark;
+	clock_gettime(CLOCK_MONOTONIC, &mark);
+	for (size_t i = 0; i < q.n && result == STEP_OK;) {
+		size_t j = i;
+		for (; j < q.n && j - i < PIPELINE_CHUNK; j++) {
+			struct sqlfile *f = r->sqlfiles.v[q.v[j].file];
+			char *text = sqlfile_stmt_text(f, q.v[j].stmt);
+			int sent = PQsendQueryParams(c, text, 0, NULL, NULL, NULL, NULL, 0);
+			free(text);
+			if (!sent) {
+				result = STEP_LOST;
+				break;
+			}
+		}
+		if (result != STEP_OK || !PQpipelineSync(c)) {
+			result = STEP_LOST;
+			break;
+		}
+		for (size_t k = i; k < j; k++) {
+			struct sqlfile *f = r->sqlfiles.v[q.v[k].file];
+			struct apply_file_stat *fs = &r->file_stats.v[q.v[k].file];
+			x->file = f;
+			x->stmt = q.v[k].stmt;
+			PGresult *res = PQgetResult(c);
+			if (!res) {
+				result = STEP_LOST;
+				break;
+			}
+			ExecStatusType st = PQresultStatus(res);
+			if (st != PGRES_PIPELINE_ABORTED && result == STEP_OK) {
+				result = handle_result(x, f, q.v[k].stmt, res, d, "sql-error", NULL, retry_reason);
+				if (result == STEP_OK) {
+					fs->statements++;
+					r->statements++;
+				}
+			}
+			PQclear(res);
+			while ((res = PQgetResult(c)) != NULL)	/* end of this query's results */
+				PQclear(res);
+			if (k + 1 == q.n || q.v[k + 1].file != q.v[k].file) {
+				fs->ms = elapsed_ms(&mark);
+				clock_gettime(CLOCK_MONOTONIC, &mark);
+			}
+		}
+		/* the sync point closes the chunk */
+		PGresult *res;
+		while ((res = PQgetResult(c)) != NULL) {
+			ExecStatusType st = PQresultStatus(res);
+			PQclear(res);
+			if (st == PGRES_PIPELINE_SYNC)
+				break;
+		}
+		if (PQstatus(c) != CONNECTION_OK)
+			result = STEP_LOST;
+		i = j;
 	}
-	if (is_retryable(state) && retry_reason) {
-		const char *m = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-		int line, col;
-		source_linecol(&f->src, f->stmts.v[si].start, &line, &col);
-		*retry_reason = xasprintf("%s:%d: %s", f->src.path, line, m ? m : state);
-		PQclear(res);
-		return STEP_RETRY;
-	}
-	add_sql_error(d, f, si, res, rule, prefix);
-	PQclear(res);
-	return STEP_SQL_ERROR;
+	if (PQstatus(c) == CONNECTION_OK && !PQexitPipelineMode(c))
+		result = STEP_LOST;
+	VEC_FREE(&q);
+	return result;
 }
 
 /* Index of the file to start from in its phase (watch), by path. */
@@ -644,31 +743,31 @@ static enum step attempt(struct exec_ctx *x, struct project *p, const struct app
 		return STEP_LOST;
 	}
 
-	enum step result = STEP_OK;
-	for (size_t i = 0; i < r->sqlfiles.n && result == STEP_OK; i++) {
-		struct sqlfile *f = r->sqlfiles.v[i];
+	for (size_t i = 0; i < r->sqlfiles.n; i++) {
 		struct apply_file_stat *fs = &r->file_stats.v[i];
-		bool is_test = fs->phase == PHASE_TESTS;
 		fs->statements = 0;
 		fs->ms = 0;
 		fs->ran = !before_start(o, fs->phase, fs->path);
-		if (!fs->ran)
+	}
+	enum step result = interrupted ? STEP_INTERRUPTED : run_pipelined(x, r, d, retry_reason);
+
+	/* Tests, one by one, each in a savepoint that is rolled back. */
+	for (size_t i = 0; i < r->sqlfiles.n && result == STEP_OK; i++) {
+		struct sqlfile *f = r->sqlfiles.v[i];
+		struct apply_file_stat *fs = &r->file_stats.v[i];
+		if (fs->phase != PHASE_TESTS || !fs->ran)
 			continue;
 		struct timespec t0;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		if (is_test)
-			simple(c, "SAVEPOINT ssot_test");
+		simple(c, "SAVEPOINT ssot_test");
 		bool test_failed = false;
 		for (size_t s = 0; s < f->stmts.n; s++) {
 			if (interrupted) {
 				result = STEP_INTERRUPTED;
 				break;
 			}
-			if (f->stmts.v[s].flags & STMT_NONTX)
-				continue;	/* after the commit */
-			enum step stp = run_stmt(x, f, s, d, is_test ? "test-failed" : "sql-error",
-						 is_test ? "test failed: " : NULL, retry_reason);
-			if (stp == STEP_SQL_ERROR && is_test) {
+			enum step stp = run_stmt(x, f, s, d, "test-failed", "test failed: ", retry_reason);
+			if (stp == STEP_SQL_ERROR) {
 				test_failed = true;
 				break;
 			}
@@ -679,7 +778,7 @@ static enum step attempt(struct exec_ctx *x, struct project *p, const struct app
 			fs->statements++;
 			r->statements++;
 		}
-		if (is_test && result == STEP_OK) {
+		if (result == STEP_OK) {
 			/* a test's effects never survive it; the next test starts clean */
 			simple(c, "ROLLBACK TO SAVEPOINT ssot_test");
 			simple(c, "RELEASE SAVEPOINT ssot_test");

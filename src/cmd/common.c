@@ -47,6 +47,17 @@ int cmd_connect(struct global_opts *g, struct project *p, struct target *t, PGco
 			return EXIT_USAGE;
 		}
 		progress_opts = g;
+		t->conninfo = cluster_conninfo(&cl, CLUSTER_DEV_DB);
+		/* Fast path: a running cluster with its dev database needs no set-up. */
+		if (cluster_running(&cl)) {
+			*out = conn_open(t->conninfo, &err);
+			if (*out) {
+				cluster_release(&cl);
+				buf_release(&err);
+				return EXIT_OK;
+			}
+			buf_reset(&err);
+		}
 		if (cluster_ensure(&cl, cluster_progress, &err) < 0) {
 			die_msg("cannot start the embedded PostgreSQL", err.s,
 				"set --db, DATABASE_URL or PG* variables to use another server");
@@ -54,7 +65,6 @@ int cmd_connect(struct global_opts *g, struct project *p, struct target *t, PGco
 			buf_release(&err);
 			return EXIT_USAGE;
 		}
-		t->conninfo = cluster_conninfo(&cl, CLUSTER_DEV_DB);
 		cluster_release(&cl);
 	}
 	if (g->verbose) {
