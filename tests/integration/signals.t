@@ -1,0 +1,75 @@
+# Ctrl-C: the first SIGINT cancels the running query and rolls back (exit
+# 130, nothing applied); a second SIGINT exits at once.
+use strict;
+use warnings;
+use lib 'tests/lib';
+use SsotTest;
+use Test::More;
+use Time::HiRes qw(time sleep);
+use File::Temp qw(tempfile);
+
+my $p = SsotTest->project(
+	'db/run/10_a.sql' => "CREATE TABLE IF NOT EXISTS a (id int);\n",
+	'db/run/20_slow.sql' => "CREATE TABLE IF NOT EXISTS b (id int);\nSELECT pg_sleep(30);\n",
+);
+$p->url;	# start the cluster before timing anything
+
+sub start_apply {
+	my ($err) = @_;
+	my $pid = fork();
+	die "fork: $!" unless defined $pid;
+	if (!$pid) {
+		chdir($p->dir);
+		open(STDOUT, '>', '/dev/null');
+		open(STDERR, '>', $err);
+		exec($SsotTest::BIN, 'apply') or POSIX::_exit(127);
+	}
+	return $pid;
+}
+
+sub wait_for_sleep {
+	for (1 .. 100) {
+		return 1 if $p->sql("select count(*) from pg_stat_activity where query like 'SELECT pg_sleep(30)%'") ne '0';
+		sleep 0.1;
+	}
+	return 0;
+}
+
+my (undef, $errfile) = tempfile();
+my $pid = start_apply($errfile);
+ok(wait_for_sleep(), 'the apply is running its slow statement');
+my $t0 = time;
+kill 'INT', $pid;
+waitpid($pid, 0);
+my $took = time - $t0;
+is($? >> 8, 130, 'first SIGINT: exit 130');
+ok($took < 5, sprintf('the running query was cancelled at once (%.2f s)', $took));
+my $err = do { local (@ARGV, $/) = ($errfile); <> };
+like($err, qr/ssot: error: interrupted; the transaction was rolled back, nothing was applied/, 'says it rolled back');
+is($p->sql("select to_regclass('a') is null and to_regclass('b') is null"), 't', 'nothing was applied');
+is($p->sql("select count(*) from pg_stat_activity where query like 'SELECT pg_sleep(30)%'"), '0', 'the server query is gone');
+is($p->sql("select count(*) from pg_locks where locktype = 'advisory'"), '0', 'advisory lock released');
+
+# a second SIGINT exits at once, even while the first is still waiting for
+# the server (whose backend we freeze so the cancel cannot take effect)
+$pid = start_apply($errfile);
+ok(wait_for_sleep(), 'running again');
+my $backend = $p->sql("select pid from pg_stat_activity where query like 'SELECT pg_sleep(30)%'");
+kill 'STOP', $backend;
+kill 'INT', $pid;
+sleep 0.3;
+ok(kill(0, $pid), 'after the first SIGINT ssot still waits for the frozen server');
+$t0 = time;
+kill 'INT', $pid;
+waitpid($pid, 0);
+$took = time - $t0;
+kill 'CONT', $backend;
+is($? >> 8, 130, 'second SIGINT: exit 130');
+ok($took < 1, sprintf('second SIGINT exits at once (%.2f s)', $took));
+$err = do { local (@ARGV, $/) = ($errfile); <> };
+like($err, qr/interrupted again; exiting at once/, 'says it exits at once');
+for (1 .. 50) { last if $p->sql("select count(*) from pg_stat_activity where query like 'SELECT pg_sleep(30)%'") eq '0'; sleep 0.1 }
+is($p->sql("select to_regclass('a') is null"), 't', 'still nothing applied');
+
+unlink $errfile;
+done_testing();
