@@ -71,25 +71,34 @@ static const struct command commands[] = {
 	  "examples:\n"
 	  "  ssot status\n"
 	  "  ssot status --env prod --format json\n" },
-	{ "dev", cmd_dev, "embedded PostgreSQL: start | stop | status | url | psql | reset",
-	  "usage: ssot dev start|stop|status|url|psql|reset\n"
+	{ "dev", cmd_dev, "embedded PostgreSQL: start | stop | status | url | psql | reset | destroy",
+	  "usage: ssot dev start|stop|status|url|reset|destroy\n"
+	  "       ssot dev psql [PSQL ARGUMENTS]\n"
 	  "\n"
 	  "Manage the project's embedded PostgreSQL, which every command uses when no\n"
 	  "database is configured (--db, --env, DATABASE_URL, PG* variables). It listens\n"
 	  "only on a private Unix socket and keeps its data under .ssot/pg (or, when run\n"
-	  "as root and the postgres user cannot reach the project, under /var/tmp).\n"
+	  "as root and the postgres user cannot reach the project, under\n"
+	  "/var/tmp/ssot-<hash of the project path>; 'ssot dev status' says where).\n"
+	  "SSOT_PG_BINDIR names the directory of initdb and pg_ctl when they are not found\n"
+	  "through pg_config or /usr/lib/postgresql/*/bin.\n"
 	  "\n"
-	  "  start    create (first time) and start the cluster\n"
+	  "  start    create (first time) and start the cluster and its dev database\n"
 	  "  stop     stop it\n"
-	  "  status   say whether it exists and runs, and where\n"
-	  "  url      print the connection URI of the dev database\n"
-	  "  psql     open psql on the dev database (extra arguments go to psql)\n"
+	  "  status   state (running, stopped, absent), data directory, socket, URL and\n"
+	  "           log on stdout (--format json: one object); exit status 0 when\n"
+	  "           running, 1 when stopped or absent\n"
+	  "  url      start if needed, print the connection URI of the dev database\n"
+	  "  psql     start if needed, run psql on the dev database; every argument after\n"
+	  "           'psql' goes to psql\n"
 	  "  reset    drop and re-create the dev database\n"
+	  "  destroy  stop it and remove its data, log and socket directory\n"
 	  "\n"
 	  "examples:\n"
 	  "  ssot dev start\n"
 	  "  psql \"$(ssot dev url)\"\n"
-	  "  ssot dev psql -c 'select 1'\n" },
+	  "  ssot dev psql -c 'select 1'\n"
+	  "  ssot dev status --format json\n" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

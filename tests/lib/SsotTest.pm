@@ -7,9 +7,9 @@
 #   $p->write('db/run/20_b.sql', "...");
 #
 # Every project is a fresh temporary directory with its own embedded cluster
-# (started on first use by ssot itself); the cluster is stopped and the
-# directory removed when the object goes away. The environment is scrubbed of
-# DATABASE_URL and PG* so the embedded cluster is what ssot uses.
+# (started on first use by ssot itself); the cluster ('ssot dev destroy') and
+# the directory are removed when the object goes away. The environment is
+# scrubbed of DATABASE_URL and PG* so the embedded cluster is what ssot uses.
 package SsotTest;
 
 use strict;
@@ -116,6 +116,16 @@ sub url {
 	return $self->{url} = $u;
 }
 
+# `ssot dev status` parsed into a hash (state, datadir, socket, url, log, and
+# "server user" as root); rc is under the key "rc".
+sub dev_status {
+	my ($self) = @_;
+	my $r = $self->ssot('dev', 'status');
+	my %h = $r->{out} =~ /^([^:\n]+): (.*)$/mg;
+	$h{rc} = $r->{rc};
+	return \%h;
+}
+
 # Run SQL on the dev database with psql; returns trimmed output (dies on error).
 sub sql {
 	my ($self, $q, $db) = @_;
@@ -152,7 +162,8 @@ sub DESTROY {
 	my ($self) = @_;
 	return unless $self->{dir} && -d $self->{dir};
 	return if $ENV{SSOT_KEEP};
-	$self->ssot('dev', 'stop');
+	local $?;	# keep the test's exit status: waitpid below would overwrite it
+	$self->ssot('dev', 'destroy');
 	remove_tree($self->{dir});
 }
 
