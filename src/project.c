@@ -149,9 +149,22 @@ static int conf_handler(void *user, const char *section, const char *name, const
 		return 1;
 	}
 
+	if (!strcmp(section, "lint")) {
+		char **field = !strcmp(name, "disable") ? &p->lint_disable :
+			       !strcmp(name, "enable") ? &p->lint_enable :
+			       !strcmp(name, "profile") ? &p->lint_profile : NULL;
+		if (!field) {
+			buf_printf(&st->msg, "unknown key '%s' in [lint] (known: disable, enable, profile)", name);
+			return 0;
+		}
+		free(*field);
+		*field = xstrdup(value);
+		return 1;
+	}
+
 	char *env = env_section_name(section);
 	if (!env) {
-		buf_printf(&st->msg, "unknown section [%s] (known: [project], [env \"NAME\"])", section);
+		buf_printf(&st->msg, "unknown section [%s] (known: [project], [env \"NAME\"], [lint])", section);
 		return 0;
 	}
 	struct project_env *e = NULL;
@@ -357,5 +370,8 @@ void project_release(struct project *p)
 	free(p->dir);
 	free(p->dir_path);
 	free(p->ledger_schema);
+	free(p->lint_disable);
+	free(p->lint_enable);
+	free(p->lint_profile);
 	memset(p, 0, sizeof(*p));
 }

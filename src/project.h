@@ -4,6 +4,7 @@
  *
  *   ssot.conf          [project] dir, ledger_schema, lock_timeout, wait
  *                      [env "NAME"] url | url_env, protected, lock_timeout
+ *                      [lint] disable, enable, profile (raw; src/lint reads them)
  *   DIR/{prerun,run,seed,postrun,reset}/ any depth: *.sql, in path order
  *   DIR/ anywhere: *.test.sql and *.spec.sql are tests
  *
@@ -44,6 +45,9 @@ struct project {
 	int lock_timeout_ms;	/* default 5000 */
 	int wait_ms;		/* how long to wait for the advisory lock; default 60000 */
 	bool has_conf;
+	char *lint_disable;	/* [lint] disable = rule, rule (NULL: not set) */
+	char *lint_enable;	/* [lint] enable = rule, rule */
+	char *lint_profile;	/* [lint] profile = online */
 	VEC(struct project_env) envs;
 	VEC(struct project_file) files;	/* by phase, then by path (byte order) */
 };

@@ -93,5 +93,6 @@ int cmd_init(int argc, char **argv, struct global_opts *g);
 int cmd_apply(int argc, char **argv, struct global_opts *g);
 int cmd_status(int argc, char **argv, struct global_opts *g);
 int cmd_dev(int argc, char **argv, struct global_opts *g);
+int cmd_lint(int argc, char **argv, struct global_opts *g);
 
 #endif

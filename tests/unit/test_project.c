@@ -106,7 +106,7 @@ static void test_conf(void **state)
 
 	put("ssot.conf", "[weird]\nx = 1\n");
 	assert_int_equal(project_open(&p, NULL, &err), -1);
-	assert_string_equal(err.s, "ssot.conf:2: unknown section [weird] (known: [project], [env \"NAME\"])");
+	assert_string_equal(err.s, "ssot.conf:2: unknown section [weird] (known: [project], [env \"NAME\"], [lint])");
 	project_release(&p);
 	buf_release(&err);
 	unlink("ssot.conf");

@@ -1,0 +1,205 @@
+/*
+ * Internals shared by the lint driver (lint.c) and the rule families
+ * (idempotency.c, transactions.c, data_safety.c, drift_traps.c,
+ * lock_safety.c, plpgsql.c). Not an API outside src/lint/.
+ *
+ * The per-file pass runs on worker threads: it may touch only its own
+ * `struct lint_file` (findings, facts, arena). Facts are what the cross-file
+ * pass needs (tables created, foreign keys, TRUNCATEs, declarations); their
+ * strings live in the file's arena and their `node` pointers in the file's
+ * parse trees, all alive until lint_free().
+ */
+#ifndef SSOT_LINT_RULES_H
+#define SSOT_LINT_RULES_H
+
+#include "lint/lint.h"
+#include "sqlfile.h"
+#include "util/arena.h"
+
+#include <pg_query/pg_query.pb-c.h>
+
+#include <stdint.h>
+
+/* ---- string map: arena-owned keys to integers ---------------------------- */
+
+struct strmap {
+	const char **keys;
+	size_t *vals;
+	size_t cap, n;
+};
+
+void strmap_init(struct strmap *m);
+void strmap_release(struct strmap *m);
+/* Value of `key`, or SIZE_MAX. */
+size_t strmap_get(const struct strmap *m, const char *key);
+/* Insert when absent (the key is borrowed: keep it alive). Returns the value now stored. */
+size_t strmap_put(struct strmap *m, const char *key, size_t val);
+
+/* ---- facts for the cross-file pass ---------------------------------------- */
+
+enum fact_kind {
+	FACT_TABLE,		/* CREATE TABLE: name = "schema.table" */
+	FACT_DECL,		/* a named object: name = "kind schema.name...", node = definition */
+	FACT_COLUMN,		/* column of a CREATE TABLE: name = "schema.table.col", hash = its type */
+	FACT_ADD_COLUMN,	/* ALTER TABLE ADD COLUMN: same */
+	FACT_FK,		/* name = referencing table, name2 = referenced table */
+	FACT_TRUNCATE,		/* name = table; group = the statement; flags: FACT_CASCADE */
+	FACT_INDEX,		/* CREATE INDEX without CONCURRENTLY: name = table */
+	FACT_VALIDATING,	/* ADD CONSTRAINT (FK, CHECK) without NOT VALID: name = table */
+	FACT_SCHEMA,		/* an explicit schema: name */
+	FACT_UNQUALIFIED,	/* an unqualified relation name: name */
+	FACT_LOCK_TIMEOUT,	/* SET lock_timeout (prerun) */
+	FACT_STRONG_LOCK,	/* a statement taking an ACCESS EXCLUSIVE or SHARE lock */
+};
+
+#define FACT_CASCADE 1u
+#define FACT_IN_FUNCTION 2u	/* inside a function body: runs when called */
+#define FACT_HASHED 4u		/* `hash` of a FACT_DECL is computed */
+
+struct fact {
+	enum fact_kind kind;
+	unsigned flags;
+	const char *name, *name2;
+	const void *node;	/* FACT_DECL: the ProtobufCMessage to compare */
+	uint64_t hash;
+	size_t start, end;	/* byte span in the file */
+	size_t group;
+};
+
+/* ---- files ------------------------------------------------------------- */
+
+struct lint_sup {
+	struct lint_suppression s;
+	size_t start, end;	/* the comment */
+	int line;		/* its last line */
+	size_t covers_start, covers_end;	/* the statement it precedes, if any */
+	bool used[LINT_MAX_SUPPRESSED];
+	int rule_ids[LINT_MAX_SUPPRESSED];
+};
+
+struct lint_file {
+	char *path, *fs_path;
+	enum phase phase;
+	struct sqlfile sql;
+	int load_rc;		/* sqlfile_load(): 0 parsed, 1 findings, -1 unreadable */
+	struct buf err;
+	struct diag d;		/* this file's findings, filtered and sorted at the end */
+	struct arena arena;	/* fact strings; parse trees of statements inside bodies */
+	VEC(struct fact) facts;
+	VEC(struct lint_sup) sups;
+	struct strmap guards;	/* objects dropped IF EXISTS earlier in this file */
+	bool strong_lock_seen;	/* a FACT_STRONG_LOCK is recorded */
+};
+
+struct lint {
+	struct lint_opts opts;
+	VEC(struct lint_file) files;
+	size_t statements;
+};
+
+/* ---- statement context ------------------------------------------------- */
+
+enum block_kind { BLOCK_NONE, BLOCK_DO, BLOCK_FUNCTION };
+
+/* Exception handlers around a statement inside a DO block, innermost first. */
+struct guard {
+	const char *const *conds;	/* condition names as written (lowercase) */
+	size_t n;
+	const struct guard *outer;
+};
+
+struct lint_ctx {
+	struct lint *l;
+	struct lint_file *file;
+	const PgQuery__Node *stmt;
+	size_t start, end;	/* span of the statement (or of an inner query) */
+	size_t base;		/* a parse-tree location + base = byte offset in the file */
+	bool exact;		/* locations map into the file (the inner text was found) */
+	enum block_kind block;
+	bool conditional;	/* under IF / CASE / a loop / a handler in a DO block */
+	const struct guard *guard;
+	size_t block_end;	/* end of the enclosing DO statement (to find handlers) */
+	const struct stmt *top;	/* the file's statement; NULL for an inner one */
+};
+
+static inline bool rule_on(const struct lint_ctx *c, enum lint_rule_id r)
+{
+	return c->l->opts.enabled[r];
+}
+
+/* Byte offset of a parse-tree location (the statement start when unknown). */
+size_t ctx_offset(const struct lint_ctx *c, int32_t location);
+
+/*
+ * Report rule `r` at [start, end) of the file (a point when end <= start).
+ * Severity, help (why + fix) come from the rule table. No-op when the rule is
+ * off. Returns the finding or NULL.
+ */
+struct finding *lint_report(struct lint_ctx *c, enum lint_rule_id r, size_t start, size_t end,
+			    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Same, without a context (cross-file pass). */
+struct finding *lint_report_file(struct lint *l, struct lint_file *f, enum lint_rule_id r,
+				 size_t start, size_t end, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+
+struct fact *fact_add(struct lint_ctx *c, enum fact_kind kind, const char *name, const char *name2,
+		      size_t start);
+
+/*
+ * A statement that fails or duplicates rows on its second run. Reports rule
+ * `r` at `at` unless the statement is guarded: conditional in a DO block, or
+ * under an exception handler catching one of `codes` (SQLSTATEs, NULL-ended);
+ * a handler catching other conditions is reported as
+ * wrong-exception-condition. `what` names the statement ("CREATE TYPE").
+ */
+void report_not_idempotent(struct lint_ctx *c, enum lint_rule_id r, const char *const *codes,
+			   const char *what, size_t at, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+
+/* ---- tree helpers (tree.c) ------------------------------------------------ */
+
+/* "schema.name" of a RangeVar in the file's arena, schema "public" when unqualified. */
+const char *rv_key(struct lint_ctx *c, const PgQuery__RangeVar *rv);
+/* Dotted name of a list of String nodes ("a.b"), "public." prefixed when `qualify` and single. */
+const char *names_key(struct lint_ctx *c, PgQuery__Node *const *items, size_t n, bool qualify);
+/* Last String of a list, or "". */
+const char *last_name(PgQuery__Node *const *items, size_t n);
+/*
+ * Structural hash of a protobuf message, ignoring `location` fields and the
+ * spelling-only flags (IF NOT EXISTS, OR REPLACE, CONCURRENTLY, NOT VALID).
+ */
+uint64_t node_hash(const void *message);
+/* Hash of a column type: last name component, type modifiers, array bounds. */
+uint64_t type_hash(const PgQuery__TypeName *t);
+/* Readable type name ("varchar(20)", "int4[]") in the arena. */
+const char *type_text(struct lint_ctx *c, const PgQuery__TypeName *t);
+/* Whether an expression contains a call to a function not known to be stable. */
+const PgQuery__Node *volatile_call(const PgQuery__Node *n);
+
+/* ---- rule families: one call per statement ------------------------------- */
+
+void check_idempotency(struct lint_ctx *c);
+void check_transactions(struct lint_ctx *c);
+void check_data_safety(struct lint_ctx *c);
+void collect_drift_facts(struct lint_ctx *c);
+void check_lock_safety(struct lint_ctx *c);
+
+/* Check one statement with every family (and its body, for DO / functions). */
+void lint_statement(struct lint_ctx *c, const struct stmt *s);
+/* suppress.c: find the file's ssot:ignore comments (f->sups). */
+void lint_collect_suppressions(struct lint_file *f);
+/* plpgsql.c: walk a DO block's or a PL/pgSQL function's body. */
+void lint_plpgsql_body(struct lint_ctx *c, const struct stmt *s);
+
+/* ---- cross-file passes ----------------------------------------------------- */
+
+void cross_data_safety(struct lint *l);
+void cross_drift_traps(struct lint *l);
+void cross_lock_safety(struct lint *l);
+
+/* SQLSTATE of a PL/pgSQL condition name ("duplicate_object" -> "42710"), or NULL. */
+const char *condition_sqlstate(const char *name);
+/* Condition name of a SQLSTATE, or the SQLSTATE itself. */
+const char *sqlstate_condition(const char *code);
+
+#endif

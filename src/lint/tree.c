@@ -1,0 +1,384 @@
+/*
+ * Helpers over libpg_query's protobuf tree shared by the rule families:
+ * names, structural hashes, column types, volatility, and the string map the
+ * cross-file passes index facts with.
+ */
+#include "lint/rules.h"
+
+#include "util/xalloc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- strmap: open addressing, FNV-1a ------------------------------------------- */
+
+static uint64_t fnv(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+void strmap_init(struct strmap *m)
+{
+	memset(m, 0, sizeof(*m));
+}
+
+void strmap_release(struct strmap *m)
+{
+	free(m->keys);
+	free(m->vals);
+	memset(m, 0, sizeof(*m));
+}
+
+size_t strmap_get(const struct strmap *m, const char *key)
+{
+	if (!m->cap)
+		return SIZE_MAX;
+	for (size_t i = fnv(key) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+		if (!m->keys[i])
+			return SIZE_MAX;
+		if (!strcmp(m->keys[i], key))
+			return m->vals[i];
+	}
+}
+
+static void strmap_grow(struct strmap *m)
+{
+	struct strmap old = *m;
+	m->cap = old.cap ? old.cap * 2 : 64;
+	m->keys = xcalloc(m->cap, sizeof(*m->keys));
+	m->vals = xcalloc(m->cap, sizeof(*m->vals));
+	m->n = 0;
+	for (size_t i = 0; i < old.cap; i++)
+		if (old.keys[i])
+			strmap_put(m, old.keys[i], old.vals[i]);
+	free(old.keys);
+	free(old.vals);
+}
+
+size_t strmap_put(struct strmap *m, const char *key, size_t val)
+{
+	if ((m->n + 1) * 2 > m->cap)
+		strmap_grow(m);
+	size_t i = fnv(key) & (m->cap - 1);
+	for (; m->keys[i]; i = (i + 1) & (m->cap - 1))
+		if (!strcmp(m->keys[i], key))
+			return m->vals[i];
+	m->keys[i] = key;
+	m->vals[i] = val;
+	m->n++;
+	return val;
+}
+
+/* ---- names ------------------------------------------------------------------------- */
+
+const char *rv_key(struct lint_ctx *c, const PgQuery__RangeVar *rv)
+{
+	const char *schema = rv->schemaname && *rv->schemaname ? rv->schemaname : "public";
+	size_t a = strlen(schema), b = strlen(rv->relname);
+	char *k = arena_alloc(&c->file->arena, a + b + 2);
+	memcpy(k, schema, a);
+	k[a] = '.';
+	memcpy(k + a + 1, rv->relname, b + 1);
+	return k;
+}
+
+static const char *str_of(const PgQuery__Node *n)
+{
+	return n && n->node_case == PG_QUERY__NODE__NODE_STRING ? n->string->sval : "";
+}
+
+const char *names_key(struct lint_ctx *c, PgQuery__Node *const *items, size_t n, bool qualify)
+{
+	struct buf b = BUF_INIT;
+	if (qualify && n == 1)
+		buf_adds(&b, "public.");
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			buf_addch(&b, '.');
+		buf_adds(&b, str_of(items[i]));
+	}
+	const char *k = arena_strdup(&c->file->arena, b.s);
+	buf_release(&b);
+	return k;
+}
+
+const char *last_name(PgQuery__Node *const *items, size_t n)
+{
+	return n ? str_of(items[n - 1]) : "";
+}
+
+/* ---- structural hash ------------------------------------------------------------------ */
+
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+	h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+	return h;
+}
+
+static uint64_t mix_str(uint64_t h, const char *s)
+{
+	return mix(h, s ? fnv(s) : 0x5bd1e995u);
+}
+
+/* Fields that only spell how a statement runs, not what it declares. */
+static bool skipped_field(const char *name)
+{
+	switch (name[0]) {
+	case 'l':
+		return !strcmp(name, "location");
+	case 'i':
+		return !strcmp(name, "if_not_exists") || !strcmp(name, "initially_valid");
+	case 'r':
+		return !strcmp(name, "replace");
+	case 'c':
+		return !strcmp(name, "concurrent");
+	case 's':
+		return !strcmp(name, "skip_validation");
+	default:
+		return false;
+	}
+}
+
+static uint64_t hash_value(const ProtobufCFieldDescriptor *fd, const void *p, uint64_t h);
+
+static uint64_t hash_message(const ProtobufCMessage *m, uint64_t h)
+{
+	if (!m)
+		return mix(h, 0);
+	const ProtobufCMessageDescriptor *d = m->descriptor;
+	h = mix_str(h, d->name);
+	for (unsigned i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *fd = &d->fields[i];
+		if (skipped_field(fd->name))
+			continue;
+		const char *base = (const char *)m;
+		if (fd->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
+			uint32_t which = *(const uint32_t *)(base + fd->quantifier_offset);
+			if (which != fd->id)
+				continue;
+		}
+		if (fd->label == PROTOBUF_C_LABEL_REPEATED) {
+			size_t n = *(const size_t *)(base + fd->quantifier_offset);
+			const char *arr = *(const char *const *)(base + fd->offset);
+			size_t sz;
+			switch (fd->type) {
+			case PROTOBUF_C_TYPE_MESSAGE:
+			case PROTOBUF_C_TYPE_STRING:
+				sz = sizeof(void *);
+				break;
+			case PROTOBUF_C_TYPE_INT64:
+			case PROTOBUF_C_TYPE_UINT64:
+			case PROTOBUF_C_TYPE_DOUBLE:
+				sz = 8;
+				break;
+			default:
+				sz = 4;
+			}
+			h = mix(h, n);
+			for (size_t k = 0; k < n; k++)
+				h = hash_value(fd, arr + k * sz, h);
+		} else {
+			h = hash_value(fd, base + fd->offset, h);
+		}
+	}
+	return h;
+}
+
+static uint64_t hash_value(const ProtobufCFieldDescriptor *fd, const void *p, uint64_t h)
+{
+	switch (fd->type) {
+	case PROTOBUF_C_TYPE_MESSAGE:
+		return hash_message(*(const ProtobufCMessage *const *)p, h);
+	case PROTOBUF_C_TYPE_STRING:
+		return mix_str(h, *(const char *const *)p);
+	case PROTOBUF_C_TYPE_BOOL:
+		return mix(h, *(const protobuf_c_boolean *)p ? 1 : 0);
+	case PROTOBUF_C_TYPE_INT64:
+	case PROTOBUF_C_TYPE_UINT64:
+		return mix(h, *(const uint64_t *)p);
+	case PROTOBUF_C_TYPE_DOUBLE: {
+		uint64_t v;
+		memcpy(&v, p, sizeof(v));
+		return mix(h, v);
+	}
+	case PROTOBUF_C_TYPE_BYTES: {
+		const ProtobufCBinaryData *bd = p;
+		uint64_t v = bd->len;
+		for (size_t i = 0; i < bd->len; i++)
+			v = (v ^ bd->data[i]) * 1099511628211ull;
+		return mix(h, v);
+	}
+	default:		/* int32, enums, uint32, float: 4 bytes */
+		return mix(h, *(const uint32_t *)p);
+	}
+}
+
+uint64_t node_hash(const void *message)
+{
+	return hash_message(message, 0);
+}
+
+uint64_t type_hash(const PgQuery__TypeName *t)
+{
+	uint64_t h = mix_str(0, last_name(t->names, t->n_names));
+	for (size_t i = 0; i < t->n_typmods; i++)
+		h = hash_message(&t->typmods[i]->base, h);
+	h = mix(h, t->n_array_bounds);
+	return mix(h, t->setof);
+}
+
+const char *type_text(struct lint_ctx *c, const PgQuery__TypeName *t)
+{
+	struct buf b = BUF_INIT;
+	buf_adds(&b, last_name(t->names, t->n_names));
+	if (t->n_typmods) {
+		buf_addch(&b, '(');
+		for (size_t i = 0; i < t->n_typmods; i++) {
+			const PgQuery__Node *m = t->typmods[i];
+			if (i)
+				buf_adds(&b, ",");
+			if (m->node_case == PG_QUERY__NODE__NODE_A_CONST && m->a_const->val_case ==
+			    PG_QUERY__A__CONST__VAL_IVAL)
+				buf_printf(&b, "%d", m->a_const->ival->ival);
+			else
+				buf_adds(&b, "?");
+		}
+		buf_addch(&b, ')');
+	}
+	for (size_t i = 0; i < t->n_array_bounds; i++)
+		buf_adds(&b, "[]");
+	const char *s = arena_strdup(&c->file->arena, b.s);
+	buf_release(&b);
+	return s;
+}
+
+/* ---- volatility ------------------------------------------------------------------------ */
+
+/*
+ * Functions that are stable or immutable: a default calling only these is
+ * evaluated once by ADD COLUMN (no rewrite). Anything else may be volatile
+ * (CREATE FUNCTION's default volatility is VOLATILE).
+ */
+static bool known_stable(const char *fn)
+{
+	static const char *const names[] = {
+		"now", "transaction_timestamp", "statement_timestamp", "current_setting",
+		"lower", "upper", "btrim", "trim", "concat", "coalesce", "nullif", "length",
+		"to_char", "to_jsonb", "to_json", "jsonb_build_object", "json_build_object",
+		"jsonb_build_array", "json_build_array", "array_length", "abs", "round", "date_trunc",
+		"make_interval", "make_date", "greatest", "least", "int4", "int8", "text", "numeric",
+		"current_date", "current_user", "session_user", "current_schema", "timezone",
+		"replace", "md5", "substr", "substring", "format",
+	};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(fn, names[i]))
+			return true;
+	return false;
+}
+
+const PgQuery__Node *volatile_call(const PgQuery__Node *n)
+{
+	if (!n)
+		return NULL;
+	switch (n->node_case) {
+	case PG_QUERY__NODE__NODE_FUNC_CALL: {
+		const PgQuery__FuncCall *f = n->func_call;
+		if (!known_stable(last_name(f->funcname, f->n_funcname)))
+			return n;
+		for (size_t i = 0; i < f->n_args; i++) {
+			const PgQuery__Node *v = volatile_call(f->args[i]);
+			if (v)
+				return v;
+		}
+		return NULL;
+	}
+	case PG_QUERY__NODE__NODE_TYPE_CAST:
+		return volatile_call(n->type_cast->arg);
+	case PG_QUERY__NODE__NODE_A_EXPR: {
+		const PgQuery__Node *v = volatile_call(n->a_expr->lexpr);
+		return v ? v : volatile_call(n->a_expr->rexpr);
+	}
+	case PG_QUERY__NODE__NODE_COALESCE_EXPR:
+		for (size_t i = 0; i < n->coalesce_expr->n_args; i++) {
+			const PgQuery__Node *v = volatile_call(n->coalesce_expr->args[i]);
+			if (v)
+				return v;
+		}
+		return NULL;
+	default:
+		return NULL;
+	}
+}
+
+/* ---- exception conditions --------------------------------------------------------------- */
+
+static const struct {
+	const char *name, *code;
+} conditions[] = {
+	{ "duplicate_object", "42710" },
+	{ "duplicate_table", "42P07" },
+	{ "duplicate_schema", "42P06" },
+	{ "duplicate_column", "42701" },
+	{ "duplicate_function", "42723" },
+	{ "duplicate_database", "42P04" },
+	{ "duplicate_alias", "42712" },
+	{ "undefined_table", "42P01" },
+	{ "undefined_column", "42703" },
+	{ "undefined_object", "42704" },
+	{ "undefined_function", "42883" },
+	{ "undefined_parameter", "42P02" },
+	{ "invalid_table_definition", "42P16" },
+	{ "invalid_object_definition", "42P17" },
+	{ "invalid_schema_name", "3F000" },
+	{ "wrong_object_type", "42809" },
+	{ "syntax_error_or_access_rule_violation", "42000" },
+	{ "insufficient_privilege", "42501" },
+	{ "datatype_mismatch", "42804" },
+	{ "ambiguous_column", "42702" },
+	{ "ambiguous_function", "42725" },
+	{ "unique_violation", "23505" },
+	{ "foreign_key_violation", "23503" },
+	{ "not_null_violation", "23502" },
+	{ "check_violation", "23514" },
+	{ "exclusion_violation", "23P01" },
+	{ "integrity_constraint_violation", "23000" },
+	{ "feature_not_supported", "0A000" },
+	{ "object_in_use", "55006" },
+	{ "object_not_in_prerequisite_state", "55000" },
+	{ "lock_not_available", "55P03" },
+	{ "dependent_objects_still_exist", "2BP01" },
+	{ "raise_exception", "P0001" },
+	{ "no_data_found", "P0002" },
+	{ "too_many_rows", "P0003" },
+	{ "assert_failure", "P0004" },
+	{ "data_exception", "22000" },
+	{ "division_by_zero", "22012" },
+	{ "invalid_text_representation", "22P02" },
+	{ "invalid_parameter_value", "22023" },
+};
+
+const char *condition_sqlstate(const char *name)
+{
+	for (size_t i = 0; i < sizeof(conditions) / sizeof(conditions[0]); i++)
+		if (!strcmp(conditions[i].name, name))
+			return conditions[i].code;
+	/* WHEN SQLSTATE '42710' arrives as the code itself. */
+	if (strlen(name) == 5) {
+		for (int i = 0; i < 5; i++)
+			if (!((name[i] >= '0' && name[i] <= '9') || (name[i] >= 'A' && name[i] <= 'Z')))
+				return NULL;
+		return name;
+	}
+	return NULL;
+}
+
+const char *sqlstate_condition(const char *code)
+{
+	for (size_t i = 0; i < sizeof(conditions) / sizeof(conditions[0]); i++)
+		if (!strcmp(conditions[i].code, code))
+			return conditions[i].name;
+	return code;
+}

@@ -1,0 +1,3 @@
+DO $$ BEGIN
+  ASSERT (SELECT count(*) FROM app.stores) > 0, 'no stores';
+END $$;

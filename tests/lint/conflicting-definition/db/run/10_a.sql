@@ -1,0 +1,3 @@
+CREATE TABLE IF NOT EXISTS t (a int, b int);
+CREATE INDEX IF NOT EXISTS t_idx ON t (a);
+CREATE INDEX IF NOT EXISTS t_same ON t (b);

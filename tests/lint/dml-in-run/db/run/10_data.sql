@@ -1,0 +1,4 @@
+CREATE TABLE IF NOT EXISTS t (id int PRIMARY KEY, flag bool);
+UPDATE t SET flag = true WHERE flag IS NULL;
+DELETE FROM t WHERE id < 0;
+INSERT INTO t (id, flag) VALUES (1, true) ON CONFLICT (id) DO NOTHING;

@@ -1,0 +1,1 @@
+INSERT INTO status (id, name) VALUES (10, 'dev');

@@ -1,0 +1,1 @@
+CREATE TABLE IF NOT EXISTS stores (store_id int PRIMARY KEY, name text);

@@ -1,0 +1,9 @@
+CREATE TABLE IF NOT EXISTS t (id int, qty int);
+ALTER TABLE t ADD CONSTRAINT t_qty_check CHECK (qty > 0);
+ALTER TABLE t ADD CHECK (qty < 100);
+-- guarded forms
+ALTER TABLE t DROP CONSTRAINT IF EXISTS t_qty_max, ADD CONSTRAINT t_qty_max CHECK (qty < 1000);
+DO $$ BEGIN
+  ALTER TABLE t ADD CONSTRAINT t_id_key UNIQUE (id);
+EXCEPTION WHEN duplicate_table THEN NULL;
+END $$;
