@@ -160,6 +160,13 @@ static uint64_t hash_message(const ProtobufCMessage *m, uint64_t h)
 			if (which != fd->id)
 				continue;
 		}
+		/* "public.t" and "t" name the same relation (the key of a fact says so too). */
+		if (d == &pg_query__range_var__descriptor && fd->type == PROTOBUF_C_TYPE_STRING &&
+		    !strcmp(fd->name, "schemaname")) {
+			const char *v = *(const char *const *)(base + fd->offset);
+			h = mix_str(h, v && strcmp(v, "public") != 0 ? v : "");
+			continue;
+		}
 		if (fd->label == PROTOBUF_C_LABEL_REPEATED) {
 			size_t n = *(const size_t *)(base + fd->quantifier_offset);
 			const char *arr = *(const char *const *)(base + fd->offset);
