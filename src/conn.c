@@ -56,11 +56,13 @@ int target_resolve(struct target *t, const struct project *p, const char *db_opt
 				if (!url || !*url) {
 					buf_printf(err, "environment '%s' takes its database from $%s, which is not set",
 						   e->name, e->url_env);
+					target_release(t);
 					return -1;
 				}
 			}
 			if (!url) {
 				buf_printf(err, "environment '%s' in ssot.conf has neither url_env nor url", e->name);
+				target_release(t);
 				return -1;
 			}
 			t->source = TARGET_ENV;

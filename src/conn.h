@@ -34,8 +34,8 @@ struct target {
 /*
  * Decide the target from the options and the project configuration. Does not
  * connect and does not start the embedded cluster (the caller does, when
- * source is TARGET_EMBEDDED). Returns 0 or -1 with err (unknown env, url_env
- * variable unset, ...).
+ * source is TARGET_EMBEDDED). Returns 0, or -1 with err (unknown env, url_env
+ * variable unset, ...) and nothing to release.
  */
 int target_resolve(struct target *t, const struct project *p, const char *db_opt,
 		   const char *env_opt, struct buf *err);
