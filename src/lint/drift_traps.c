@@ -36,9 +36,11 @@ static void decl(struct lint_ctx *c, const char *kind, const char *name, const v
 
 static const char *sub_key(struct lint_ctx *c, const char *table, const char *name)
 {
-	char *s = xasprintf("%s.%s", table, name);
-	const char *k = arena_strdup(&c->file->arena, s);
-	free(s);
+	size_t a = strlen(table), b = strlen(name);
+	char *k = arena_alloc(&c->file->arena, a + b + 2);
+	memcpy(k, table, a);
+	k[a] = '.';
+	memcpy(k + a + 1, name, b + 1);
 	return k;
 }
 
@@ -53,8 +55,8 @@ static void column_fact(struct lint_ctx *c, enum fact_kind kind, const char *tab
 {
 	if (!col->colname || !col->type_name)
 		return;
-	struct fact *fa = fact_add(c, kind, sub_key(c, table, col->colname), type_text(c, col->type_name),
-				   ctx_offset(c, col->location));
+	struct fact *fa = fact_add(c, kind, sub_key(c, table, col->colname), NULL, ctx_offset(c, col->location));
+	fa->node = col->type_name;	/* spelled out only when reported */
 	fa->hash = type_hash(col->type_name);
 }
 
@@ -85,7 +87,7 @@ static const char *function_key(struct lint_ctx *c, const PgQuery__CreateFunctio
 			continue;
 		if (!first)
 			buf_adds(&b, ", ");
-		buf_adds(&b, type_text(c, fp->arg_type));
+		buf_adds(&b, type_text(&c->file->arena, fp->arg_type));
 		first = false;
 	}
 	buf_addch(&b, ')');
@@ -320,15 +322,17 @@ void cross_drift_traps(struct lint *l)
 					continue;
 				int line, col;
 				source_linecol(&ff->sql.src, first->start, &line, &col);
+				const char *added = type_text(&f->arena, fa->node);
+				const char *declared = type_text(&f->arena, first->node);
 				struct finding *fi = lint_report_file(
 					l, f, R_ADD_COLUMN_CONFLICT, fa->start, fa->start,
 					"ADD COLUMN %s declares it as %s, but CREATE TABLE declares %s (%s:%d)",
-					fa->name, fa->name2, first->name2, ff->path, line);
+					fa->name, added, declared, ff->path, line);
 				if (fi) {
 					diag_set(&fi->object, fa->name);
 					diag_set(&fi->kind, "column");
-					diag_set(&fi->expected, first->name2);
-					diag_set(&fi->actual, fa->name2);
+					diag_set(&fi->expected, declared);
+					diag_set(&fi->actual, added);
 				}
 			} else if (fa->kind == FACT_UNQUALIFIED && unq && schemas.n > 1) {
 				lint_report_file(l, f, R_UNQUALIFIED_NAME, fa->start, fa->start,

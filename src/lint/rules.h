@@ -40,7 +40,8 @@ size_t strmap_put(struct strmap *m, const char *key, size_t val);
 enum fact_kind {
 	FACT_TABLE,		/* CREATE TABLE: name = "schema.table" */
 	FACT_DECL,		/* a named object: name = "kind schema.name...", node = definition */
-	FACT_COLUMN,		/* column of a CREATE TABLE: name = "schema.table.col", hash = its type */
+	FACT_COLUMN,		/* column of a CREATE TABLE: name = "schema.table.col", hash and
+				 * node = its type (TypeName) */
 	FACT_ADD_COLUMN,	/* ALTER TABLE ADD COLUMN: same */
 	FACT_FK,		/* name = referencing table, name2 = referenced table */
 	FACT_TRUNCATE,		/* name = table; group = the statement; flags: FACT_CASCADE */
@@ -172,7 +173,7 @@ uint64_t node_hash(const void *message);
 /* Hash of a column type: last name component, type modifiers, array bounds. */
 uint64_t type_hash(const PgQuery__TypeName *t);
 /* Readable type name ("varchar(20)", "int4[]") in the arena. */
-const char *type_text(struct lint_ctx *c, const PgQuery__TypeName *t);
+const char *type_text(struct arena *a, const PgQuery__TypeName *t);
 /* Whether an expression contains a call to a function not known to be stable. */
 const PgQuery__Node *volatile_call(const PgQuery__Node *n);
 

@@ -231,13 +231,18 @@ uint64_t node_hash(const void *message)
 uint64_t type_hash(const PgQuery__TypeName *t)
 {
 	uint64_t h = mix_str(0, last_name(t->names, t->n_names));
-	for (size_t i = 0; i < t->n_typmods; i++)
-		h = hash_message(&t->typmods[i]->base, h);
+	for (size_t i = 0; i < t->n_typmods; i++) {
+		const PgQuery__Node *m = t->typmods[i];
+		if (m->node_case == PG_QUERY__NODE__NODE_A_CONST && m->a_const->val_case == PG_QUERY__A__CONST__VAL_IVAL)
+			h = mix(h, (uint64_t)(uint32_t)m->a_const->ival->ival);	/* varchar(20), numeric(10,2) */
+		else
+			h = hash_message(&m->base, h);
+	}
 	h = mix(h, t->n_array_bounds);
 	return mix(h, t->setof);
 }
 
-const char *type_text(struct lint_ctx *c, const PgQuery__TypeName *t)
+const char *type_text(struct arena *a, const PgQuery__TypeName *t)
 {
 	struct buf b = BUF_INIT;
 	buf_adds(&b, last_name(t->names, t->n_names));
@@ -257,7 +262,7 @@ const char *type_text(struct lint_ctx *c, const PgQuery__TypeName *t)
 	}
 	for (size_t i = 0; i < t->n_array_bounds; i++)
 		buf_adds(&b, "[]");
-	const char *s = arena_strdup(&c->file->arena, b.s);
+	const char *s = arena_strdup(a, b.s);
 	buf_release(&b);
 	return s;
 }
