@@ -265,10 +265,19 @@ static bool phase_selected(const struct apply_opts *o, enum phase ph)
 	}
 }
 
+/* Index of the file to start from in its phase (watch), by path. */
+static bool before_start(const struct apply_opts *o, enum phase ph, const char *path)
+{
+	const char *from = ph == PHASE_RUN ? o->run_from : ph == PHASE_SEED ? o->seed_from : NULL;
+	return from && strcmp(path, from) < 0;
+}
+
 /*
  * Load and split every selected file, and refuse what cannot be run: syntax
- * errors, psql meta-commands, transaction control. Returns the number of
- * refusals (findings added), or -1 on a read error.
+ * errors, psql meta-commands, transaction control. A file before run_from /
+ * seed_from (watch) does not run, so it is not read: it keeps an empty
+ * sqlfile. Returns the number of refusals (findings added), or -1 on a read
+ * error.
  */
 static int load_files(struct project *p, const struct apply_opts *o, struct diag *d,
 		      struct apply_result *r, struct buf *err)
@@ -279,10 +288,12 @@ static int load_files(struct project *p, const struct apply_opts *o, struct diag
 		if (!phase_selected(o, pf->phase))
 			continue;
 		struct sqlfile *f = xcalloc(1, sizeof(*f));
-		int rc = sqlfile_load(f, pf->path, pf->fs_path, d, err);
 		VEC_PUSH(&r->sqlfiles, f);
 		struct apply_file_stat fs = { .path = pf->path, .phase = pf->phase, .ran = true };
 		VEC_PUSH(&r->file_stats, fs);
+		if (before_start(o, pf->phase, pf->path))
+			continue;
+		int rc = sqlfile_load(f, pf->path, pf->fs_path, d, err);
 		if (rc < 0)
 			return -1;
 		if (rc > 0) {
@@ -402,7 +413,14 @@ static int ledger_record(PGconn *c, const struct apply_opts *o, struct project *
 	sql = xasprintf("INSERT INTO %s.files (run_id, path, phase, sha256, ran, statements, duration_ms) "
 			"VALUES ($1, $2, $3, $4, $5, $6, $7)", schema);
 	free(schema);
-	int rc = 0;
+	/* One row per file, pipelined: one round trip, not one per file. */
+	if (!PQenterPipelineMode(c)) {
+		buf_printf(err, "cannot write the ledger: %s", PQerrorMessage(c));
+		buf_rtrim(err);
+		free(sql);
+		return -1;
+	}
+	int rc = 0, sent = 0;
 	for (size_t i = 0; i < p->files.n && rc == 0; i++) {
 		const struct project_file *pf = &p->files.v[i];
 		if (pf->phase == PHASE_TESTS || pf->phase == PHASE_RESET || !phase_selected(o, pf->phase))
@@ -416,15 +434,42 @@ static int ledger_record(PGconn *c, const struct apply_opts *o, struct project *
 		snprintf(ms, sizeof(ms), "%.3f", fs ? fs->ms : 0.0);
 		const char *fv[7] = { run_id, pf->path, phase_name(pf->phase), pf->sha256,
 				      fs && fs->ran ? "true" : "false", n, ms };
-		res = PQexecParams(c, sql, 7, NULL, fv, NULL, NULL, 0);
-		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-			buf_printf(err, "cannot write the ledger: %s", PQresultErrorMessage(res));
+		if (PQsendQueryParams(c, sql, 7, NULL, fv, NULL, NULL, 0))
+			sent++;
+		else
+			rc = -1;
+	}
+	free(sql);
+	if (!PQpipelineSync(c))
+		rc = -1;
+	for (int k = 0; k < sent && PQstatus(c) == CONNECTION_OK; k++) {
+		res = PQgetResult(c);
+		if (!res)
+			break;
+		if (PQresultStatus(res) != PGRES_COMMAND_OK && rc == 0) {
+			buf_printf(err, "cannot write the ledger: %s", PQresultStatus(res) == PGRES_PIPELINE_ABORTED ?
+				   "pipeline aborted" : PQresultErrorMessage(res));
 			buf_rtrim(err);
 			rc = -1;
 		}
 		PQclear(res);
+		while ((res = PQgetResult(c)) != NULL)	/* end of this query's results */
+			PQclear(res);
 	}
-	free(sql);
+	while ((res = PQgetResult(c)) != NULL) {	/* up to the sync point */
+		ExecStatusType st = PQresultStatus(res);
+		PQclear(res);
+		if (st == PGRES_PIPELINE_SYNC)
+			break;
+	}
+	if (!PQexitPipelineMode(c) && rc == 0) {
+		buf_printf(err, "cannot write the ledger: %s", PQerrorMessage(c));
+		buf_rtrim(err);
+		rc = -1;
+	}
+	if (rc < 0 && !err->len)
+		buf_printf(err, "cannot write the ledger: %s", PQerrorMessage(c));
+	buf_rtrim(err);
 	return rc;
 }
 
@@ -705,13 +750,6 @@ static enum step run_pipelined(struct exec_ctx *x, struct apply_result *r, struc
 		result = STEP_LOST;
 	VEC_FREE(&q);
 	return result;
-}
-
-/* Index of the file to start from in its phase (watch), by path. */
-static bool before_start(const struct apply_opts *o, enum phase ph, const char *path)
-{
-	const char *from = ph == PHASE_RUN ? o->run_from : ph == PHASE_SEED ? o->seed_from : NULL;
-	return from && strcmp(path, from) < 0;
 }
 
 /*
