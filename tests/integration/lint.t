@@ -50,6 +50,7 @@ my %seen_rule;
 for my $case (@cases) {
 	my $expected = slurp("$cases_dir/$case/expected");
 	next unless defined $expected;
+	utf8::decode($expected);	# decode_json gives characters
 	my @args = split ' ', (slurp("$cases_dir/$case/args") // '');
 	my @want = grep { length } split /\n/, $expected;
 	my $p = case_project($case);
