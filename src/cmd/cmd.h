@@ -94,5 +94,7 @@ int cmd_apply(int argc, char **argv, struct global_opts *g);
 int cmd_status(int argc, char **argv, struct global_opts *g);
 int cmd_dev(int argc, char **argv, struct global_opts *g);
 int cmd_lint(int argc, char **argv, struct global_opts *g);
+int cmd_inspect(int argc, char **argv, struct global_opts *g);
+int cmd_drift(int argc, char **argv, struct global_opts *g);
 
 #endif

@@ -1,0 +1,69 @@
+/*
+ * catalog: read a database's pg_catalog into a model.
+ *
+ * One batched, schema-qualified query per object kind for the whole
+ * database (pg_dump's getTables/getIndexes style): the cost grows with the
+ * number of objects, never with round trips. Every query runs with
+ * search_path = '' so that the server qualifies every name it prints the
+ * same way on both sides of a comparison. Queries are gated on
+ * server_version_num and keep one result shape for PostgreSQL 13 to 18.
+ *
+ * Read in this fixed order (later kinds find their parents in the earlier):
+ * schemas, extensions, types (enum, domain, composite) and their parts,
+ * relations (tables, partitions, views, materialized views, sequences) and
+ * their parents, sequences, columns, constraints, indexes, functions and
+ * procedures, triggers, policies, [grants], unsupported objects,
+ * [dependencies].
+ *
+ * Skipped: system schemas, the ledger schema, everything an extension owns,
+ * identity sequences (their column says GENERATED ... AS IDENTITY),
+ * internal triggers, and what a partition inherits from its parent
+ * (columns, cloned constraints, attached indexes, cloned triggers).
+ * Anything present that the model does not cover becomes an OBJ_UNSUPPORTED
+ * object, never nothing.
+ */
+#ifndef SSOT_CATALOG_H
+#define SSOT_CATALOG_H
+
+#include "model.h"
+#include "util/buf.h"
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+
+struct catalog_opts {
+	const char *ledger_schema;	/* skipped; NULL for none */
+	bool grants;			/* read privileges (GRANT objects) */
+	bool deps;			/* read dependencies (inspect's SQL ordering) */
+	/*
+	 * Read inside the caller's open transaction (apply --dry-run) instead
+	 * of a REPEATABLE READ READ ONLY transaction of our own. The reads run
+	 * under a savepoint that is rolled back afterwards, so a failure leaves
+	 * the caller's transaction usable and its settings untouched.
+	 */
+	bool in_transaction;
+	const char *const *schemas;	/* only these schemas (NULL/0: all) */
+	size_t nschemas;
+	const char *const *exclude_schemas;
+	size_t nexclude;
+};
+
+/* The oldest server the queries know. */
+#define CATALOG_MIN_VERSION 130000
+
+/*
+ * Read the database behind `c` into `m` (initialised by the caller with
+ * model_init). Returns 0, or -1 with a one-line message in err; on failure
+ * `m` may hold part of the objects and must still be released.
+ */
+int catalog_load(PGconn *c, const struct catalog_opts *o, struct model *m, struct buf *err);
+
+/*
+ * Split the text form of a one-dimensional PostgreSQL array ("{a,"b c",NULL}")
+ * into elements copied into `a`; NULL elements become NULL. Returns the
+ * number of elements (the array *out lives in `a`), or -1 when s is not an
+ * array literal.
+ */
+int catalog_parse_array(struct arena *a, const char *s, const char ***out);
+
+#endif

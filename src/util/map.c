@@ -1,0 +1,89 @@
+#include "util/map.h"
+#include "util/xalloc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void map_init(struct map *m)
+{
+	m->slots = NULL;
+	m->n = m->cap = 0;
+}
+
+void map_release(struct map *m)
+{
+	free(m->slots);
+	map_init(m);
+}
+
+uint64_t map_hash(const char *key)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (const unsigned char *s = (const unsigned char *)key; *s; s++) {
+		h ^= *s;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+/* The slot holding key, or the empty slot where it would go (cap > 0). */
+static struct map_entry *find_slot(struct map_entry *slots, size_t cap, const char *key, uint64_t h)
+{
+	size_t mask = cap - 1;
+	for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
+		struct map_entry *e = &slots[i];
+		if (!e->key || (e->hash == h && !strcmp(e->key, key)))
+			return e;
+	}
+}
+
+static void grow(struct map *m)
+{
+	size_t cap = m->cap ? m->cap * 2 : 16;
+	struct map_entry *slots = xcalloc(cap, sizeof(*slots));
+	for (size_t i = 0; i < m->cap; i++) {
+		struct map_entry *e = &m->slots[i];
+		if (e->key)
+			*find_slot(slots, cap, e->key, e->hash) = *e;
+	}
+	free(m->slots);
+	m->slots = slots;
+	m->cap = cap;
+}
+
+void *map_get(const struct map *m, const char *key)
+{
+	if (!m->cap)
+		return NULL;
+	struct map_entry *e = find_slot(m->slots, m->cap, key, map_hash(key));
+	return e->key ? e->value : NULL;
+}
+
+static void *put(struct map *m, const char *key, void *value, int replace)
+{
+	if (2 * (m->n + 1) > m->cap)
+		grow(m);
+	uint64_t h = map_hash(key);
+	struct map_entry *e = find_slot(m->slots, m->cap, key, h);
+	if (e->key) {
+		void *old = e->value;
+		if (replace)
+			e->value = value;
+		return old;
+	}
+	e->key = key;
+	e->hash = h;
+	e->value = value;
+	m->n++;
+	return replace ? NULL : value;
+}
+
+void *map_put(struct map *m, const char *key, void *value)
+{
+	return put(m, key, value, 1);
+}
+
+void *map_put_new(struct map *m, const char *key, void *value)
+{
+	return put(m, key, value, 0);
+}

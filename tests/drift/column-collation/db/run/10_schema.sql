@@ -1,0 +1,1 @@
+CREATE TABLE IF NOT EXISTS t (a text COLLATE "C");

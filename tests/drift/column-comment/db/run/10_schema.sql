@@ -1,0 +1,2 @@
+CREATE TABLE IF NOT EXISTS t (a int);
+COMMENT ON COLUMN t.a IS 'the a';

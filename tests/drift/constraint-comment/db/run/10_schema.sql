@@ -1,0 +1,2 @@
+CREATE TABLE IF NOT EXISTS t (a int CONSTRAINT a_pos CHECK (a > 0));
+COMMENT ON CONSTRAINT a_pos ON t IS 'positive';

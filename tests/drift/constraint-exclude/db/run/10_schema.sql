@@ -1,0 +1,1 @@
+CREATE TABLE IF NOT EXISTS r (during tstzrange, EXCLUDE USING gist (during WITH &&));

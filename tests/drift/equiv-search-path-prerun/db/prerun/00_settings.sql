@@ -1,0 +1,2 @@
+CREATE SCHEMA IF NOT EXISTS app;
+SET search_path = app;

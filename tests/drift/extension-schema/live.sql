@@ -1,0 +1,2 @@
+CREATE SCHEMA ext;
+CREATE EXTENSION pgcrypto;

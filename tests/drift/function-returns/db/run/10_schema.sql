@@ -1,0 +1,1 @@
+CREATE OR REPLACE FUNCTION f(x int) RETURNS bigint LANGUAGE sql AS $$ SELECT x + 1 $$;

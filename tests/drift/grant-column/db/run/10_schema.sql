@@ -1,0 +1,2 @@
+CREATE TABLE IF NOT EXISTS t (a int, b int);
+GRANT SELECT (a) ON t TO PUBLIC;

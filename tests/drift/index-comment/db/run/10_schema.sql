@@ -1,0 +1,3 @@
+CREATE TABLE IF NOT EXISTS t (a int);
+CREATE INDEX IF NOT EXISTS t_a_idx ON t (a);
+COMMENT ON INDEX t_a_idx IS 'fast a';

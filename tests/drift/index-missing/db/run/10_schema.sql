@@ -1,0 +1,2 @@
+CREATE TABLE IF NOT EXISTS t (a int);
+CREATE INDEX IF NOT EXISTS t_a_idx ON t (a);

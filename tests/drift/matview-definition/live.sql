@@ -1,0 +1,2 @@
+CREATE TABLE t (a int);
+CREATE MATERIALIZED VIEW mv AS SELECT count(a) AS n FROM t;

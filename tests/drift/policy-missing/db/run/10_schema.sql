@@ -1,0 +1,3 @@
+CREATE TABLE IF NOT EXISTS t (owner text);
+ALTER TABLE t ENABLE ROW LEVEL SECURITY;
+DO $$ BEGIN CREATE POLICY own ON t USING (owner = current_user); EXCEPTION WHEN duplicate_object THEN NULL; END $$;

@@ -1,0 +1,2 @@
+CREATE SCHEMA IF NOT EXISTS app;
+COMMENT ON SCHEMA app IS 'application';

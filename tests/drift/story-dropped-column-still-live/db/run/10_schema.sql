@@ -1,0 +1,1 @@
+CREATE TABLE IF NOT EXISTS products (id int PRIMARY KEY, title text);

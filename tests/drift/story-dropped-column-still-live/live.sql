@@ -1,0 +1,1 @@
+CREATE TABLE products (id int PRIMARY KEY, title text, legacy_code text);

@@ -1,0 +1,1 @@
+CREATE TABLE IF NOT EXISTS stores (id int, name text NOT NULL);

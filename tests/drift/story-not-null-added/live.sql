@@ -1,0 +1,1 @@
+CREATE TABLE stores (id int, name text);

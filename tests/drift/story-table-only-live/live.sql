@@ -1,0 +1,2 @@
+CREATE TABLE stores (id int);
+CREATE TABLE phantom (id int, note text);

@@ -1,0 +1,1 @@
+CREATE TABLE stores (id int, tel_no varchar(20));

@@ -1,0 +1,1 @@
+CREATE UNLOGGED TABLE IF NOT EXISTS cache (k text);

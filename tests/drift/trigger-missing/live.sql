@@ -1,0 +1,2 @@
+CREATE TABLE t (a int);
+CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;

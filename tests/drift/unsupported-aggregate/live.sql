@@ -1,0 +1,2 @@
+CREATE TABLE t (a int);
+CREATE AGGREGATE mysum(int) (SFUNC = int4pl, STYPE = int);
