@@ -16,19 +16,6 @@ static void apply_progress(void *ctx, const char *msg)
 	progress(ctx, "%s", msg);
 }
 
-static int parse_tests_mode(const char *s, enum tests_mode *out)
-{
-	if (!strcmp(s, "always"))
-		*out = TESTS_ALWAYS;
-	else if (!strcmp(s, "only"))
-		*out = TESTS_ONLY;
-	else if (!strcmp(s, "skip"))
-		*out = TESTS_SKIP;
-	else
-		return -1;
-	return 0;
-}
-
 /*
  * A protected environment's reset needs consent: --yes, or the database name
  * typed at a terminal. Returns true when given.
@@ -53,17 +40,6 @@ static bool reset_consent(PGconn *c, const char *env, bool yes)
 		return false;
 	}
 	return true;
-}
-
-static void print_notices(const struct apply_result *r)
-{
-	for (size_t i = 0; i < r->notices.n; i++) {
-		const struct apply_notice *n = &r->notices.v[i];
-		if (n->file)
-			fprintf(stderr, "%s:%d: %s: %s\n", n->file, n->line, n->severity, n->message);
-		else
-			fprintf(stderr, "%s: %s\n", n->severity, n->message);
-	}
 }
 
 static json_t *summary_json(const struct apply_result *r, const struct apply_opts *o, const char *where)

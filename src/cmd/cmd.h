@@ -11,6 +11,7 @@
 #ifndef SSOT_CMD_H
 #define SSOT_CMD_H
 
+#include "apply.h"
 #include "diag.h"
 #include "util/buf.h"
 
@@ -88,6 +89,10 @@ int cmd_open_project(struct global_opts *g, struct project *p, bool scan);
 int cmd_connect(struct global_opts *g, struct project *p, struct target *t, PGconn **out);
 /* SIGINT: the first cancels the running query, the second exits at once. */
 void cmd_install_sigint(void);
+/* --tests always|only|skip (apply, watch). Returns 0, or -1 when unknown. */
+int parse_tests_mode(const char *s, enum tests_mode *out);
+/* The server's notices of an apply (other than "..., skipping") on stderr, with file:line. */
+void print_notices(const struct apply_result *r);
 
 int cmd_init(int argc, char **argv, struct global_opts *g);
 int cmd_apply(int argc, char **argv, struct global_opts *g);
@@ -96,5 +101,6 @@ int cmd_dev(int argc, char **argv, struct global_opts *g);
 int cmd_lint(int argc, char **argv, struct global_opts *g);
 int cmd_inspect(int argc, char **argv, struct global_opts *g);
 int cmd_drift(int argc, char **argv, struct global_opts *g);
+int cmd_watch(int argc, char **argv, struct global_opts *g);
 
 #endif

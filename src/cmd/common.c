@@ -1,4 +1,4 @@
-/* Shared steps of the commands: project, connection, signals. */
+/* Shared steps of the commands: project, connection, signals, apply reporting. */
 #include "cmd/cmd.h"
 #include "apply.h"
 #include "cluster.h"
@@ -105,4 +105,28 @@ void cmd_install_sigint(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+}
+
+int parse_tests_mode(const char *s, enum tests_mode *out)
+{
+	if (!strcmp(s, "always"))
+		*out = TESTS_ALWAYS;
+	else if (!strcmp(s, "only"))
+		*out = TESTS_ONLY;
+	else if (!strcmp(s, "skip"))
+		*out = TESTS_SKIP;
+	else
+		return -1;
+	return 0;
+}
+
+void print_notices(const struct apply_result *r)
+{
+	for (size_t i = 0; i < r->notices.n; i++) {
+		const struct apply_notice *n = &r->notices.v[i];
+		if (n->file)
+			fprintf(stderr, "%s:%d: %s: %s\n", n->file, n->line, n->severity, n->message);
+		else
+			fprintf(stderr, "%s: %s\n", n->severity, n->message);
+	}
 }

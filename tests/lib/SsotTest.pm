@@ -158,6 +158,103 @@ sub catalog_snapshot {
 		) s});
 }
 
+# Start `ssot ARGS` in the background, in the project directory, with stdout
+# and stderr going to files (for long-running commands such as `ssot watch`).
+# Returns an SsotTest::Bg:
+#   $bg->next_match(qr/.../, $timeout)  wait (polling, at most $timeout
+#                                      seconds, default 30) for the next match
+#                                      in stdout after the previous match;
+#                                      returns the matched text, undef on timeout
+#   $bg->err_match(qr/.../, $timeout)   the same for stderr
+#   $bg->out, $bg->err                 everything written so far
+#   $bg->alive                         whether it still runs
+#   $bg->stop($signal, $timeout)       send the signal (default INT), wait;
+#                                      returns { rc, sig }
+# A handle that goes away kills its process.
+sub start {
+	my ($self, @args) = @_;
+	my %opt;
+	%opt = %{ shift @args } if ref $args[0] eq 'HASH';
+	my $n = ++$self->{bg_count};
+	my ($out, $err) = ("$self->{dir}/.ssot-bg$n.out", "$self->{dir}/.ssot-bg$n.err");
+	my $pid = fork() // die "fork: $!";
+	if (!$pid) {
+		%ENV = (%ENV, %{ $self->{env} }, %{ $opt{env} || {} });
+		chdir($self->{dir}) or die "chdir: $!";
+		open(STDIN, '<', '/dev/null') or die;
+		open(STDOUT, '>', $out) or die "stdout: $!";
+		open(STDERR, '>', $err) or die "stderr: $!";
+		exec($BIN, @args) or die "exec $BIN: $!";
+	}
+	return bless { pid => $pid, out => $out, err => $err, pos => { out => 0, err => 0 } }, 'SsotTest::Bg';
+}
+
+package SsotTest::Bg {
+	use POSIX qw(WNOHANG);
+	use Time::HiRes qw(sleep time);
+
+	sub _slurp {
+		my ($path) = @_;
+		open(my $fh, '<', $path) or return '';
+		local $/;
+		my $s = <$fh>;
+		return $s // '';
+	}
+	sub out { _slurp($_[0]{out}) }
+	sub err { _slurp($_[0]{err}) }
+	sub pid { $_[0]{pid} }
+
+	sub _next {
+		my ($self, $which, $re, $timeout) = @_;
+		my $deadline = time() + ($timeout // 30);
+		for (;;) {
+			my $text = _slurp($self->{$which});
+			pos($text) = $self->{pos}{$which};
+			if ($text =~ /\G.*?($re)/gs) {
+				$self->{pos}{$which} = pos($text);
+				return $1;
+			}
+			return undef if time() > $deadline || !$self->alive;
+			sleep(0.01);
+		}
+	}
+	sub next_match { my ($self, $re, $timeout) = @_; return $self->_next('out', $re, $timeout); }
+	sub err_match { my ($self, $re, $timeout) = @_; return $self->_next('err', $re, $timeout); }
+
+	sub alive {
+		my ($self) = @_;
+		return 0 if exists $self->{status};
+		my $r = waitpid($self->{pid}, WNOHANG);
+		return 1 if $r == 0;
+		$self->{status} = $?;
+		return 0;
+	}
+
+	sub stop {
+		my ($self, $signal, $timeout) = @_;
+		if ($self->alive) {
+			kill($signal // 'INT', $self->{pid});
+			my $deadline = time() + ($timeout // 20);
+			sleep(0.01) while $self->alive && time() < $deadline;
+			if ($self->alive) {
+				kill('KILL', $self->{pid});
+				waitpid($self->{pid}, 0);
+				$self->{status} = $?;
+			}
+		}
+		return { rc => $self->{status} >> 8, sig => $self->{status} & 127 };
+	}
+
+	sub DESTROY {
+		my ($self) = @_;
+		local $?;
+		if (!exists $self->{status}) {
+			kill('KILL', $self->{pid});
+			waitpid($self->{pid}, 0);
+		}
+	}
+}
+
 sub DESTROY {
 	my ($self) = @_;
 	return unless $self->{dir} && -d $self->{dir};
