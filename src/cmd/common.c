@@ -59,8 +59,13 @@ int cmd_connect(struct global_opts *g, struct project *p, struct target *t, PGco
 			buf_reset(&err);
 		}
 		if (cluster_ensure(&cl, cluster_progress, &err) < 0) {
-			die_msg("cannot start the embedded PostgreSQL", err.s,
-				"set --db, DATABASE_URL or PG* variables to use another server");
+			struct buf detail = BUF_INIT;
+			buf_adds(&detail, err.s);
+			if (cl.detail)
+				buf_printf(&detail, "\n%s", cl.detail);
+			die_msg("cannot start the embedded PostgreSQL", detail.s,
+				cl.hint ? cl.hint : "set --db, DATABASE_URL or PG* variables to use another server");
+			buf_release(&detail);
 			cluster_release(&cl);
 			buf_release(&err);
 			return EXIT_USAGE;
