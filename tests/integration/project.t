@@ -116,4 +116,12 @@ $r = $p->ssot('--dir', 'nowhere', 'apply');
 is($r->{rc}, 2, 'missing SQL directory exits 2');
 like($r->{err}, qr/no SQL directory 'nowhere'/, 'missing directory message');
 
+# no server binaries: the embedded cluster cannot start, and says why
+my $q = SsotTest->project('db/run/10_a.sql' => "CREATE TABLE IF NOT EXISTS a (id int);\n");
+$r = $q->ssot({ env => { SSOT_PG_BINDIR => '/nonexistent' } }, 'apply');
+is($r->{rc}, 2, 'no server binaries: exit 2');
+like($r->{err}, qr/^ssot: error: cannot start the embedded PostgreSQL$/m, 'no server binaries: error');
+like($r->{err}, qr/^detail: no PostgreSQL server binaries found \(initdb, pg_ctl\) in \/nonexistent \(SSOT_PG_BINDIR\)$/m, 'no server binaries: detail');
+like($r->{err}, qr/^hint: install them \(apt-get install postgresql-15\)/m, 'no server binaries: hint names the package');
+
 done_testing();
