@@ -94,6 +94,25 @@ int parse_tests_mode(const char *s, enum tests_mode *out);
 /* The server's notices of an apply (other than "..., skipping") on stderr, with file:line. */
 void print_notices(const struct apply_result *r);
 
+/*
+ * A throwaway database to build the files in (drift, verify): created from
+ * template0 on the server of `dev_url`, or on the embedded cluster (started
+ * when needed), and connected to. `conninfo` reaches it (it may hold a
+ * password: never print it). throwaway_open() prints the error and returns
+ * EXIT_USAGE on failure (nothing left to close), else EXIT_OK;
+ * throwaway_close() drops the database (a warning on stderr when it cannot)
+ * and frees everything. tempdb_drop_all() covers the other exit paths.
+ */
+struct throwaway {
+	PGconn *admin;		/* a connection to another database of the server */
+	PGconn *conn;		/* the throwaway database */
+	char *name;
+	char *conninfo;
+	double create_ms, drop_ms;
+};
+int throwaway_open(struct global_opts *g, const struct project *p, const char *dev_url, struct throwaway *t);
+void throwaway_close(struct global_opts *g, struct throwaway *t);
+
 int cmd_init(int argc, char **argv, struct global_opts *g);
 int cmd_apply(int argc, char **argv, struct global_opts *g);
 int cmd_status(int argc, char **argv, struct global_opts *g);

@@ -6,12 +6,11 @@
  * applied (apply_run, one transaction) to a database created from template0
  * on the embedded cluster or on --dev-url, and read back with the same
  * catalog code as the live side. The throwaway database is always dropped
- * (tempdb_drop here, tempdb_drop_all on every exit path).
+ * (throwaway_close here, tempdb_drop_all on every exit path).
  */
 #include "cmd/cmd.h"
 #include "apply.h"
 #include "catalog.h"
-#include "cluster.h"
 #include "conn.h"
 #include "diff.h"
 #include "model.h"
@@ -48,27 +47,6 @@ struct timing {
 	double create_ms, apply_ms, read_desired_ms, drop_ms, read_live_ms, diff_ms, total_ms;
 };
 
-/* libpq conninfo reaching database `dbname` on the server of `c` (caller frees; holds the password). */
-static char *conninfo_for_db(PGconn *c, const char *dbname)
-{
-	struct buf b = BUF_INIT;
-	PQconninfoOption *opts = PQconninfo(c);
-	for (PQconninfoOption *o = opts; o && o->keyword; o++) {
-		if (!o->val || !*o->val || !strcmp(o->keyword, "dbname"))
-			continue;
-		buf_printf(&b, "%s='", o->keyword);
-		for (const char *p = o->val; *p; p++) {
-			if (*p == '\'' || *p == '\\')
-				buf_addch(&b, '\\');
-			buf_addch(&b, *p);
-		}
-		buf_adds(&b, "' ");
-	}
-	PQconninfoFree(opts);
-	buf_printf(&b, "dbname='%s'", dbname);
-	return buf_detach(&b);
-}
-
 struct desired {
 	struct model m;
 	struct apply_result r;	/* owns the parsed files the findings point into */
@@ -84,58 +62,13 @@ static int build_desired(struct global_opts *g, struct project *p, const char *d
 			 const struct catalog_opts *co, struct desired *ds, struct diag *d, struct timing *tm)
 {
 	struct buf err = BUF_INIT;
-	PGconn *admin = NULL, *tmp = NULL;
-	char *tmpdb = NULL, *tmpinfo = NULL;
-	int rc = EXIT_OK;
-	struct cluster cl;
-	bool have_cluster = false;
-
-	if (dev_url) {
-		admin = conn_open(dev_url, &err);
-		if (!admin) {
-			die_msg("cannot connect to --dev-url", err.s, NULL);
-			rc = EXIT_USAGE;
-			goto out;
-		}
-	} else {
-		if (cluster_locate(&cl, p->root, &err) < 0) {
-			die_msg(err.s, NULL, NULL);
-			rc = EXIT_USAGE;
-			goto out;
-		}
-		have_cluster = true;
-		if (cluster_ensure(&cl, NULL, &err) < 0) {
-			die_msg("cannot start the embedded PostgreSQL to build the files in", err.s,
-				cl.hint ? cl.hint : "pass --dev-url to build them on another server");
-			rc = EXIT_USAGE;
-			goto out;
-		}
-		char *info = cluster_conninfo(&cl, CLUSTER_DEV_DB);
-		admin = conn_open(info, &err);
-		free(info);
-		if (!admin) {
-			die_msg(err.s, NULL, "try 'ssot dev status'");
-			rc = EXIT_USAGE;
-			goto out;
-		}
-	}
-
-	double t0 = now_ms();
-	if (tempdb_create(admin, &tmpdb, &err) < 0) {
-		die_msg(err.s, NULL, dev_url ? "the --dev-url role needs CREATEDB" : NULL);
-		rc = EXIT_USAGE;
-		goto out;
-	}
-	tmpinfo = have_cluster ? cluster_conninfo(&cl, tmpdb) : conninfo_for_db(admin, tmpdb);
-	tmp = conn_open(tmpinfo, &err);
-	if (!tmp) {
-		die_msg("cannot connect to the throwaway database", err.s, NULL);
-		rc = EXIT_USAGE;
-		goto out;
-	}
-	tm->create_ms = now_ms() - t0;
+	struct throwaway tw;
+	int rc = throwaway_open(g, p, dev_url, &tw);
+	if (rc)
+		return rc;
+	tm->create_ms = tw.create_ms;
 	if (g->verbose)
-		progress(g, "building the files in throwaway database %s", tmpdb);
+		progress(g, "building the files in throwaway database %s", tw.name);
 
 	/* prerun + run only: seed data, postrun checks and tests do not shape the schema */
 	ds->sub = *p;
@@ -151,8 +84,8 @@ static int build_desired(struct global_opts *g, struct project *p, const char *d
 		.progress = g->verbose ? drift_progress : NULL,
 		.progress_ctx = g,
 	};
-	t0 = now_ms();
-	enum apply_outcome out = apply_run(tmp, &ds->sub, &ao, d, &ds->r, &err);
+	double t0 = now_ms();
+	enum apply_outcome out = apply_run(tw.conn, &ds->sub, &ao, d, &ds->r, &err);
 	tm->apply_ms = now_ms() - t0;
 	if (out == APPLY_INTERRUPTED) {
 		die_msg("interrupted", NULL, NULL);
@@ -169,7 +102,7 @@ static int build_desired(struct global_opts *g, struct project *p, const char *d
 		goto out;
 	}
 	t0 = now_ms();
-	if (catalog_load(tmp, co, &ds->m, &err) < 0) {
+	if (catalog_load(tw.conn, co, &ds->m, &err) < 0) {
 		die_msg(err.s, NULL, NULL);
 		rc = EXIT_USAGE;
 		goto out;
@@ -178,22 +111,8 @@ static int build_desired(struct global_opts *g, struct project *p, const char *d
 	diff_locate(&ds->m, ds->r.sqlfiles.v, ds->r.sqlfiles.n);
 
 out:
-	if (tmp)
-		PQfinish(tmp);
-	if (tmpdb) {
-		double t1 = now_ms();
-		struct buf derr = BUF_INIT;
-		if (tempdb_drop(admin, tmpdb, &derr) < 0)
-			progress(g, "warning: %s", derr.s);
-		buf_release(&derr);
-		tm->drop_ms = now_ms() - t1;
-	}
-	free(tmpdb);
-	free(tmpinfo);
-	if (admin)
-		PQfinish(admin);
-	if (have_cluster)
-		cluster_release(&cl);
+	throwaway_close(g, &tw);
+	tm->drop_ms = tw.drop_ms;
 	buf_release(&err);
 	return rc;
 }
