@@ -121,5 +121,6 @@ int cmd_lint(int argc, char **argv, struct global_opts *g);
 int cmd_inspect(int argc, char **argv, struct global_opts *g);
 int cmd_drift(int argc, char **argv, struct global_opts *g);
 int cmd_watch(int argc, char **argv, struct global_opts *g);
+int cmd_verify(int argc, char **argv, struct global_opts *g);
 
 #endif
