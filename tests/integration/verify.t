@@ -180,6 +180,8 @@ SQL
 CREATE SEQUENCE IF NOT EXISTS ticket_no;
 SELECT nextval('ticket_no');
 SELECT setval('public.ticket_no', nextval('ticket_no') + 100);
+CREATE SEQUENCE IF NOT EXISTS invoice_no;
+SELECT nextval('invoice_no');
 SQL
 {
 	lint_clean('trigger and sequence');
@@ -201,12 +203,20 @@ SQL
 	     'sequence: the setval statement is named');
 	like($r->{out}, qr/^  hint: every run moves it: nextval\(\) and setval\(\) with a computed value do not belong in run\/ \(set it once, under a guard that checks its state\)$/m,
 	     'sequence: hint');
-	like($r->{out}, qr/^not idempotent: 1 table changed its row count, 1 sequence moved$/m, 'summary line');
+	like($r->{out}, qr{^db/run/20_tickets\.sql:5:1: error: sequence public\.invoice_no moved on re-apply: 1 → 2 \[verify-sequence-changed\]$}m,
+	     'sequence: a second one');
+	like($r->{out}, qr/^not idempotent: 1 table changed its row count, 2 sequences moved$/m, 'summary line');
+
+	$r = $p->ssot('verify', '-v', '-q');
+	like($r->{out}, qr/^    why: every apply writes \(or deletes\) rows again, so the data depends on how often the files ran\.\n    fix: INSERT \.\.\. ON CONFLICT against a unique key, or WHERE NOT EXISTS; a trigger that logs must not fire for rows a re-run skips; development data belongs in seed\/\.$/m,
+	     '-v: why and fix of verify-rows-changed');
+	like($r->{out}, qr/^    why: every apply moves the sequence, so the next number depends on how often the files ran\.\n    fix: no nextval\(\) in run\/; setval\(\) only under a guard that checks the sequence's state\.$/m,
+	     '-v: why and fix of verify-sequence-changed');
 
 	my $doc = decode_json($p->ssot('verify', '--format', 'json')->{out});
 	is($doc->{summary}{outcome}, 'not idempotent', 'json: outcome');
 	is($doc->{summary}{rows_changed}, 1, 'json: rows_changed');
-	is($doc->{summary}{sequences_changed}, 1, 'json: sequences_changed');
+	is($doc->{summary}{sequences_changed}, 2, 'json: sequences_changed');
 	my ($rows) = grep { $_->{rule} eq 'verify-rows-changed' } @{ $doc->{findings} };
 	is($rows->{object}, 'public.audit_log', 'json: object');
 	is($rows->{kind}, 'table', 'json: kind');
@@ -314,6 +324,10 @@ SQL
 	like($c->{actual}, qr/^built /, 'json: actual is the state after the second');
 	isnt($c->{expected}, $c->{actual}, 'json: they differ');
 	is($c->{status}, undef, 'json: no drift status');
+
+	$r = $p->ssot('verify', '-v', '-q');
+	like($r->{out}, qr/^    why: applying the files again changes the catalog, so they do not describe one schema: every apply moves it\.\n    fix: no names, comments or definitions computed at apply time, no DO blocks that toggle, no two statements that disagree about an object\.$/m,
+	     '-v: why and fix of verify-not-idempotent');
 }
 
 # ---- a fresh build against three applies; a statement that fails only on the third run ----
@@ -366,6 +380,12 @@ SQL
 	unlike($r->{out}, qr/builds differs between a fresh build/, 'fresh: what runs 1 and 2 showed is not repeated');
 	like($r->{out}, qr/^not idempotent: 1 statement failed on the third run, 1 sequence moved, 5 differences between a fresh build and three applies$/m,
 	     'fresh: summary');
+
+	$r = $p->ssot('verify', '-v', '-q');
+	like($r->{out}, qr/^    why: the statement fails only after the files ran twice: it depends on state that every run changes \(a sequence, a row count, the ledger\)\.\n    fix: make it depend on the schema alone, or guard it by what it needs\.$/m,
+	     '-v: why and fix of verify-third-run-failed');
+	like($r->{out}, qr/^    why: a database built once from the files differs from one they were applied to three times\.\n    fix: find the state the statements depend on \(a sequence, a count, the ledger\) and remove that dependency\.$/m,
+	     '-v: why and fix of verify-fresh-differs');
 }
 
 # ---- --seed ----
@@ -412,6 +432,30 @@ files('db/run/10_many.sql' => join('', map { "CREATE TABLE t$_ (id int);\n" } 1 
 	like($r->{out}, qr/^not idempotent: 51 statements failed on the second run$/m, 'many: summary');
 }
 
+# ---- one statement that fails on the second run (the README's example) ----
+files('db/run/10_accounts.sql' => <<'SQL');
+CREATE TABLE IF NOT EXISTS accounts (
+    id    integer PRIMARY KEY,
+    email text NOT NULL
+);
+
+-- looks guarded; ADD ... UNIQUE raises duplicate_table on a second run
+DO $$
+BEGIN
+    ALTER TABLE accounts ADD CONSTRAINT accounts_email_key UNIQUE (email);
+EXCEPTION WHEN duplicate_object THEN
+    NULL;
+END
+$$;
+SQL
+{
+	my $r = $p->ssot('verify', '-q');
+	my $readme = do { local $/; open(my $fh, '<', "$root/README.md") or die; <$fh> };
+	my ($example) = $readme =~ /^\$ ssot verify\n(.*?)^```$/ms;
+	is($r->{out}, $example, 'the README shows the real output');
+	like($r->{out}, qr/^not idempotent: 1 statement failed on the second run$/m, 'singular summary');
+}
+
 # ---- a small project: singular wording ----
 files('db/run/10_one.sql' => "CREATE TABLE IF NOT EXISTS one (id int);\n");
 {
@@ -430,6 +474,17 @@ files('db/run/10_one.sql' => "CREATE TABLE IF NOT EXISTS one (id int);\n");
 	is($r->{rc}, 2, '--db: usage error');
 	like($r->{err}, qr/^ssot: error: verify builds the files in a throwaway database, never in --db; name the server to build them on with --dev-url$/m,
 	     '--db: says why');
+	$r = $p->ssot('verify', '--env', 'prod');
+	like($r->{err}, qr/^ssot: error: verify builds the files in a throwaway database, never in --env; name the server to build them on with --dev-url$/m,
+	     '--env: says why');
+	$r = $p->ssot('verify', '--bogus');
+	is($r->{rc}, 2, 'unknown option: usage error');
+	like($r->{err}, qr/^ssot: error: invalid option\nhint: see 'ssot verify --help'$/m, 'unknown option: hint');
+	$r = $p->ssot({ env => { TMPDIR => '/nonexistent-ssot-dir' } }, 'verify');
+	is($r->{rc}, 2, 'no temporary directory: exit 2');
+	like($r->{err}, qr{^ssot: error: cannot verify the files\ndetail: cannot create a temporary directory in /nonexistent-ssot-dir: No such file or directory$}m,
+	     'no temporary directory: says where');
+	is(throwaway_dbs(), 0, 'no temporary directory: the throwaway database is gone');
 	$r = $p->ssot('verify', 'extra');
 	is($r->{rc}, 2, 'argument: usage error');
 	like($r->{err}, qr/unexpected argument 'extra'/, 'argument: named');
