@@ -31,13 +31,27 @@
 	" LEFT JOIN pg_catalog.pg_description d ON d.classoid = " REG(cat) \
 	" AND d.objoid = " oidexpr " AND d.objsubid = " subid
 
+/*
+ * The schemas read, as a subquery of every query (a semi-join the planner
+ * hashes; an oid[] would tempt it into scanning pg_class's name index):
+ * user schemas minus the ledger ($1), only those of
+ * --schema ($2, empty: all) and none of --exclude-schema ($3). Computing it
+ * server-side lets every query be sent at once (libpq pipeline mode).
+ */
+#define SCHEMAS \
+	"(SELECT sn.oid FROM pg_catalog.pg_namespace sn" \
+	" WHERE sn.nspname !~ '^pg_' AND sn.nspname <> 'information_schema'" \
+	" AND sn.nspname IS DISTINCT FROM $1::pg_catalog.text" \
+	" AND (pg_catalog.cardinality($2::pg_catalog.text[]) = 0 OR sn.nspname = ANY ($2::pg_catalog.text[]))" \
+	" AND sn.nspname <> ALL ($3::pg_catalog.text[])" \
+	" AND NOT " EXT_OWNED("pg_namespace", "sn.oid") ")"
+
 struct ctx {
 	PGconn *c;
 	struct model *m;
 	const struct catalog_opts *o;
 	int version;
 	struct buf *err;
-	char *nsp_array;	/* "{2200,16390}": the schemas read, for $1 */
 	struct arena tmp;	/* map keys */
 	/* oid text -> object, per catalog */
 	struct map schemas, rels, types, procs, cons, trigs, pols, cols;
@@ -67,20 +81,11 @@ static bool is_true(const PGresult *r, int row, int col)
 	return v && v[0] == 't';
 }
 
-/* Run a catalog query; $1, when the text uses it, is the array of schema oids. */
-static PGresult *query(struct ctx *x, const char *what, const char *sql)
+static double now_ms(void)
 {
-	const char *params[1] = { x->nsp_array };
-	int n = strstr(sql, "$1") ? 1 : 0;
-	PGresult *r = PQexecParams(x->c, sql, n, NULL, n ? params : NULL, NULL, NULL, 0);
-	x->m->queries++;
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		buf_printf(x->err, "cannot read %s from the catalog: %s", what, PQresultErrorMessage(r));
-		buf_rtrim(x->err);
-		PQclear(r);
-		return NULL;
-	}
-	return r;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
 static const char *quote(struct ctx *x, const char *name)
@@ -244,51 +249,46 @@ static const char *collation(struct ctx *x, const PGresult *r, int row, int f_sc
 
 /* ---- schemas ---- */
 
-static int load_schemas(struct ctx *x)
+static char *sql_schemas(const struct ctx *x)
 {
-	PGresult *r = query(x, "schemas",
+	(void)x;
+	return xstrdup(
 		"SELECT n.oid, n.nspname, d.description "
 		"FROM pg_catalog.pg_namespace n"
 		DESC_JOIN("pg_namespace", "n.oid", "0")
-		" WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'"
-		" AND NOT " EXT_OWNED("pg_namespace", "n.oid")
+		" WHERE n.oid IN " SCHEMAS
 		" ORDER BY n.nspname");
-	if (!r)
-		return -1;
+}
+
+static int load_schemas(struct ctx *x, PGresult *r)
+{
 	int f_oid = fnum(r, "oid"), f_name = fnum(r, "nspname"), f_desc = fnum(r, "description");
-	struct buf arr = BUF_INIT;
-	buf_addch(&arr, '{');
 	for (int i = 0; i < PQntuples(r); i++) {
 		const char *name = val(r, i, f_name);
-		if (!schema_wanted(x->o, name))
-			continue;
 		struct mobj *o = model_add(x->m, OBJ_SCHEMA, NULL, name, NULL, NULL, quote(x, name));
 		if (!o)
 			continue;
 		model_set(x->m, o, "comment", val(r, i, f_desc), 0);
 		map_put(&x->schemas, key_of(x, val(r, i, f_oid)), o);
-		if (arr.len > 1)
-			buf_addch(&arr, ',');
-		buf_adds(&arr, val(r, i, f_oid));
 	}
-	buf_addch(&arr, '}');
-	PQclear(r);
-	x->nsp_array = buf_detach(&arr);
 	return 0;
 }
 
 /* ---- extensions ---- */
 
-static int load_extensions(struct ctx *x)
+static char *sql_extensions(const struct ctx *x)
 {
-	PGresult *r = query(x, "extensions",
+	(void)x;
+	return xstrdup(
 		"SELECT x.oid, x.extname, n.nspname, x.extversion, d.description "
 		"FROM pg_catalog.pg_extension x JOIN pg_catalog.pg_namespace n ON n.oid = x.extnamespace"
 		DESC_JOIN("pg_extension", "x.oid", "0")
 		" WHERE x.oid >= " FIRST_NORMAL_OID
 		" ORDER BY x.extname");
-	if (!r)
-		return -1;
+}
+
+static int load_extensions(struct ctx *x, PGresult *r)
+{
 	int f_name = fnum(r, "extname"), f_nsp = fnum(r, "nspname"), f_ver = fnum(r, "extversion"),
 	    f_desc = fnum(r, "description");
 	for (int i = 0; i < PQntuples(r); i++) {
@@ -307,15 +307,15 @@ static int load_extensions(struct ctx *x)
 		model_set(x->m, o, "version", val(r, i, f_ver), 0);
 		model_set(x->m, o, "comment", val(r, i, f_desc), 0);
 	}
-	PQclear(r);
 	return 0;
 }
 
 /* ---- types: enums, domains, composite types ---- */
 
-static int load_types(struct ctx *x)
+static char *sql_types(const struct ctx *x)
 {
-	PGresult *r = query(x, "types",
+	(void)x;
+	return xstrdup(
 		"SELECT t.oid, n.nspname, t.typname, t.typtype,"
 		" CASE WHEN t.typtype = 'd' THEN pg_catalog.format_type(t.typbasetype, t.typtypmod) END AS basetype,"
 		" t.typnotnull,"
@@ -327,16 +327,18 @@ static int load_types(struct ctx *x)
 		" d.description "
 		"FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace"
 		" LEFT JOIN pg_catalog.pg_type bt ON bt.oid = t.typbasetype"
-		" LEFT JOIN pg_catalog.pg_class c ON c.oid = t.typrelid"
 		" LEFT JOIN pg_catalog.pg_collation co ON co.oid = t.typcollation"
 		" LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace"
 		DESC_JOIN("pg_type", "t.oid", "0")
-		" WHERE t.typnamespace = ANY ($1::pg_catalog.oid[])"
-		" AND (t.typtype IN ('e', 'd') OR (t.typtype = 'c' AND c.relkind = 'c'))"
+		" WHERE t.typnamespace IN " SCHEMAS
+		" AND (t.typtype IN ('e', 'd') OR (t.typtype = 'c'"
+		"   AND t.typrelid IN (SELECT oid FROM pg_catalog.pg_class WHERE relkind = 'c')))"
 		" AND NOT " EXT_OWNED("pg_type", "t.oid")
 		" ORDER BY n.nspname, t.typname");
-	if (!r)
-		return -1;
+}
+
+static int load_types(struct ctx *x, PGresult *r)
+{
 	int f_oid = fnum(r, "oid"), f_nsp = fnum(r, "nspname"), f_name = fnum(r, "typname"),
 	    f_type = fnum(r, "typtype"), f_base = fnum(r, "basetype"), f_nn = fnum(r, "typnotnull"),
 	    f_def = fnum(r, "typdefault"), f_cs = fnum(r, "collschema"), f_cn = fnum(r, "collname"),
@@ -370,25 +372,27 @@ static int load_types(struct ctx *x)
 		model_set(x->m, o, "comment", val(r, i, f_desc), 0);
 		map_put(&x->types, key_of(x, val(r, i, f_oid)), o);
 	}
-	PQclear(r);
 	return 0;
 }
 
-static int load_type_attributes(struct ctx *x)
+static char *sql_type_attributes(const struct ctx *x)
 {
-	PGresult *r = query(x, "composite type attributes",
+	(void)x;
+	return xstrdup(
 		"SELECT t.oid, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) AS type,"
 		" cn.nspname AS collschema, co.collname "
-		"FROM pg_catalog.pg_type t"
-		" JOIN pg_catalog.pg_class c ON c.oid = t.typrelid AND c.relkind = 'c'"
+		"FROM pg_catalog.pg_class c"
+		" JOIN pg_catalog.pg_type t ON t.oid = c.reltype"
 		" JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped"
 		" JOIN pg_catalog.pg_type at ON at.oid = a.atttypid"
 		" LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation AND a.attcollation <> at.typcollation"
 		" LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace"
-		" WHERE t.typnamespace = ANY ($1::pg_catalog.oid[]) AND t.typtype = 'c'"
+		" WHERE c.relnamespace IN " SCHEMAS " AND c.relkind = 'c'"
 		" ORDER BY t.oid, a.attnum");
-	if (!r)
-		return -1;
+}
+
+static int load_type_attributes(struct ctx *x, PGresult *r)
+{
 	int f_oid = fnum(r, "oid"), f_name = fnum(r, "attname"), f_type = fnum(r, "type"),
 	    f_cs = fnum(r, "collschema"), f_cn = fnum(r, "collname");
 	struct buf s = BUF_INIT;
@@ -411,21 +415,23 @@ static int load_type_attributes(struct ctx *x)
 		}
 	}
 	buf_release(&s);
-	PQclear(r);
 	return 0;
 }
 
-static int load_domain_constraints(struct ctx *x)
+static char *sql_domain_constraints(const struct ctx *x)
 {
-	PGresult *r = query(x, "domain constraints",
+	(void)x;
+	return xstrdup(
 		"SELECT co.oid, co.contypid, co.conname, pg_catalog.pg_get_constraintdef(co.oid) AS def,"
 		" co.convalidated, d.description "
 		"FROM pg_catalog.pg_constraint co JOIN pg_catalog.pg_type t ON t.oid = co.contypid"
 		DESC_JOIN("pg_constraint", "co.oid", "0")
-		" WHERE t.typnamespace = ANY ($1::pg_catalog.oid[]) AND co.contype = 'c'"
-		" ORDER BY t.typnamespace::pg_catalog.regnamespace::pg_catalog.text, t.typname, co.conname");
-	if (!r)
-		return -1;
+		" WHERE t.typnamespace IN " SCHEMAS " AND co.contype = 'c'"
+		" ORDER BY co.contypid, co.conname");
+}
+
+static int load_domain_constraints(struct ctx *x, PGresult *r)
+{
 	int f_oid = fnum(r, "oid"), f_type = fnum(r, "contypid"), f_name = fnum(r, "conname"),
 	    f_def = fnum(r, "def"), f_valid = fnum(r, "convalidated"), f_desc = fnum(r, "description");
 	for (int i = 0; i < PQntuples(r); i++) {
@@ -447,15 +453,15 @@ static int load_domain_constraints(struct ctx *x)
 		model_set(x->m, o, "comment", val(r, i, f_desc), 0);
 		map_put(&x->cons, key_of(x, val(r, i, f_oid)), o);
 	}
-	PQclear(r);
 	return 0;
 }
 
 /* ---- relations ---- */
 
-static int load_relations(struct ctx *x)
+static char *sql_relations(const struct ctx *x)
 {
-	PGresult *r = query(x, "tables and views",
+	(void)x;
+	return xstrdup(
 		"SELECT c.oid, n.nspname, c.relname, c.relkind, c.relpersistence, c.relispartition,"
 		" CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END AS partkey,"
 		" CASE WHEN c.relispartition THEN pg_catalog.pg_get_expr(c.relpartbound, c.oid) END AS partbound,"
@@ -464,13 +470,15 @@ static int load_relations(struct ctx *x)
 		" d.description "
 		"FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
 		DESC_JOIN("pg_class", "c.oid", "0")
-		" WHERE c.relnamespace = ANY ($1::pg_catalog.oid[]) AND c.relkind IN ('r', 'p', 'v', 'm', 'S')"
+		" WHERE c.relnamespace IN " SCHEMAS " AND c.relkind IN ('r', 'p', 'v', 'm', 'S')"
 		" AND NOT " EXT_OWNED("pg_class", "c.oid")
 		" AND NOT (c.relkind = 'S' AND EXISTS (SELECT FROM pg_catalog.pg_depend i"
 		"   WHERE i.classid = " REG("pg_class") " AND i.objid = c.oid AND i.deptype = 'i'))"
 		" ORDER BY n.nspname, c.relname");
-	if (!r)
-		return -1;
+}
+
+static int load_relations(struct ctx *x, PGresult *r)
+{
 	int f_oid = fnum(r, "oid"), f_nsp = fnum(r, "nspname"), f_name = fnum(r, "relname"),
 	    f_kind = fnum(r, "relkind"), f_pers = fnum(r, "relpersistence"), f_part = fnum(r, "relispartition"),
 	    f_key = fnum(r, "partkey"), f_bound = fnum(r, "partbound"), f_rls = fnum(r, "relrowsecurity"),
@@ -506,23 +514,25 @@ static int load_relations(struct ctx *x)
 		model_set(x->m, o, "comment", val(r, i, f_desc), 0);
 		map_put(&x->rels, key_of(x, val(r, i, f_oid)), o);
 	}
-	PQclear(r);
 	return 0;
 }
 
 /* Partition parents and inheritance parents of the tables read. */
-static int load_parents(struct ctx *x)
+static char *sql_parents(const struct ctx *x)
 {
-	PGresult *r = query(x, "table parents",
+	(void)x;
+	return xstrdup(
 		"SELECT h.inhrelid, pn.nspname, p.relname, c.relispartition "
 		"FROM pg_catalog.pg_inherits h"
 		" JOIN pg_catalog.pg_class c ON c.oid = h.inhrelid"
 		" JOIN pg_catalog.pg_class p ON p.oid = h.inhparent"
 		" JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace"
-		" WHERE c.relnamespace = ANY ($1::pg_catalog.oid[]) AND c.relkind IN ('r', 'p')"
+		" WHERE c.relnamespace IN " SCHEMAS " AND c.relkind IN ('r', 'p')"
 		" ORDER BY h.inhrelid, h.inhseqno");
-	if (!r)
-		return -1;
+}
+
+static int load_parents(struct ctx *x, PGresult *r)
+{
 	int f_rel = fnum(r, "inhrelid"), f_nsp = fnum(r, "nspname"), f_name = fnum(r, "relname"),
 	    f_part = fnum(r, "relispartition");
 	struct buf s = BUF_INIT;
@@ -540,13 +550,13 @@ static int load_parents(struct ctx *x)
 		}
 	}
 	buf_release(&s);
-	PQclear(r);
 	return 0;
 }
 
-static int load_sequences(struct ctx *x)
+static char *sql_sequences(const struct ctx *x)
 {
-	PGresult *r = query(x, "sequences",
+	(void)x;
+	return xstrdup(
 		"SELECT s.seqrelid, pg_catalog.format_type(s.seqtypid, NULL) AS type, s.seqstart, s.seqincrement,"
 		" s.seqmin, s.seqmax, s.seqcache, s.seqcycle,"
 		" own.nspname AS own_schema, own.relname AS own_table, own.attname AS own_column "
@@ -559,10 +569,12 @@ static int load_sequences(struct ctx *x)
 		"   WHERE dp.classid = " REG("pg_class") " AND dp.objid = s.seqrelid"
 		"   AND dp.refclassid = " REG("pg_class") " AND dp.deptype = 'a' AND dp.refobjsubid > 0"
 		"   LIMIT 1) own ON true"
-		" WHERE c.relnamespace = ANY ($1::pg_catalog.oid[])"
+		" WHERE c.relnamespace IN " SCHEMAS
 		" ORDER BY s.seqrelid");
-	if (!r)
-		return -1;
+}
+
+static int load_sequences(struct ctx *x, PGresult *r)
+{
 	int f_rel = fnum(r, "seqrelid"), f_type = fnum(r, "type"), f_start = fnum(r, "seqstart"),
 	    f_inc = fnum(r, "seqincrement"), f_min = fnum(r, "seqmin"), f_max = fnum(r, "seqmax"),
 	    f_cache = fnum(r, "seqcache"), f_cycle = fnum(r, "seqcycle"), f_os = fnum(r, "own_schema"),
@@ -594,31 +606,40 @@ static int load_sequences(struct ctx *x)
 		model_set_owned(x->m, o, "owned_by_table", owner, ATTR_NODIFF);
 		model_set_owned(x->m, o, "comment", comment, 0);
 	}
-	PQclear(r);
 	return 0;
 }
 
 /* ---- columns ---- */
 
-static int load_columns(struct ctx *x)
+static char *sql_columns(const struct ctx *x)
 {
-	PGresult *r = query(x, "columns",
-		"SELECT a.attrelid, a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) AS type,"
-		" a.attnotnull, pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) AS def, a.attidentity,"
-		" a.attgenerated, cn.nspname AS collschema, co.collname, d.description "
-		"FROM pg_catalog.pg_attribute a"
-		" JOIN pg_catalog.pg_class c ON c.oid = a.attrelid"
+	(void)x;
+	/* format_type once per distinct (type, typmod): tables share a handful of types */
+	return xstrdup(
+		"WITH cols AS (SELECT a.attrelid, a.attnum, a.attname, a.atttypid, a.atttypmod, a.attnotnull,"
+		"   a.attidentity, a.attgenerated, a.attcollation"
+		" FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid"
+		" WHERE c.relnamespace IN " SCHEMAS " AND c.relkind IN ('r', 'p')"
+		" AND NOT c.relispartition AND a.attnum > 0 AND NOT a.attisdropped),"
+		" types AS (SELECT atttypid, atttypmod, pg_catalog.format_type(atttypid, atttypmod) AS type"
+		"   FROM (SELECT DISTINCT atttypid, atttypmod FROM cols) u) "
+		"SELECT a.attrelid, a.attnum, a.attname, ty.type, a.attnotnull,"
+		/* a default cannot name a column: deparse it without opening the table */
+		" CASE WHEN a.attgenerated = '' THEN pg_catalog.pg_get_expr(ad.adbin, 0)"
+		"   ELSE pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END AS def, a.attidentity, a.attgenerated,"
+		" cn.nspname AS collschema, co.collname, d.description "
+		"FROM cols a"
+		" JOIN types ty ON ty.atttypid = a.atttypid AND ty.atttypmod = a.atttypmod"
 		" JOIN pg_catalog.pg_type t ON t.oid = a.atttypid"
 		" LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum"
 		" LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation AND a.attcollation <> t.typcollation"
 		" LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace"
 		DESC_JOIN("pg_class", "a.attrelid", "a.attnum")
-		" JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
-		" WHERE c.relnamespace = ANY ($1::pg_catalog.oid[]) AND c.relkind IN ('r', 'p')"
-		" AND NOT c.relispartition AND a.attnum > 0 AND NOT a.attisdropped"
-		" ORDER BY n.nspname, c.relname, a.attnum");
-	if (!r)
-		return -1;
+		" ORDER BY a.attrelid, a.attnum");
+}
+
+static int load_columns(struct ctx *x, PGresult *r)
+{
 	int f_rel = fnum(r, "attrelid"), f_num = fnum(r, "attnum"), f_name = fnum(r, "attname"),
 	    f_type = fnum(r, "type"), f_nn = fnum(r, "attnotnull"), f_def = fnum(r, "def"),
 	    f_ident = fnum(r, "attidentity"), f_gen = fnum(r, "attgenerated"), f_cs = fnum(r, "collschema"),
@@ -664,7 +685,6 @@ static int load_columns(struct ctx *x)
 			free(k);
 		}
 	}
-	PQclear(r);
 	return 0;
 }
 
@@ -680,7 +700,7 @@ static bool strip_suffix(struct buf *b, const char *suffix)
 	return true;
 }
 
-static int load_constraints(struct ctx *x)
+static char *sql_constraints(const struct ctx *x)
 {
 	const char *enforced = x->version >= 180000 ? "co.conenforced" : "true";
 	char *sql = xasprintf(
@@ -688,13 +708,14 @@ static int load_constraints(struct ctx *x)
 		" co.condeferrable, co.condeferred, co.convalidated, %s AS conenforced, d.description "
 		"FROM pg_catalog.pg_constraint co JOIN pg_catalog.pg_class c ON c.oid = co.conrelid"
 		DESC_JOIN("pg_constraint", "co.oid", "0")
-		" WHERE c.relnamespace = ANY ($1::pg_catalog.oid[]) AND c.relkind IN ('r', 'p')"
+		" WHERE c.relnamespace IN " SCHEMAS " AND c.relkind IN ('r', 'p')"
 		" AND co.contype IN ('p', 'u', 'c', 'f', 'x') AND co.conislocal AND co.conparentid = 0"
-		" ORDER BY c.relnamespace::pg_catalog.regnamespace::pg_catalog.text, c.relname, co.conname", enforced);
-	PGresult *r = query(x, "constraints", sql);
-	free(sql);
-	if (!r)
-		return -1;
+		" ORDER BY co.conrelid, co.conname", enforced);
+	return sql;
+}
+
+static int load_constraints(struct ctx *x, PGresult *r)
+{
 	int f_oid = fnum(r, "oid"), f_rel = fnum(r, "conrelid"), f_name = fnum(r, "conname"),
 	    f_type = fnum(r, "contype"), f_def = fnum(r, "def"), f_defer = fnum(r, "condeferrable"),
 	    f_deferred = fnum(r, "condeferred"), f_valid = fnum(r, "convalidated"),
@@ -736,28 +757,30 @@ static int load_constraints(struct ctx *x)
 		model_set(x->m, o, "comment", val(r, i, f_desc), 0);
 		map_put(&x->cons, key_of(x, val(r, i, f_oid)), o);
 	}
-	PQclear(r);
 	return 0;
 }
 
 /* ---- indexes ---- */
 
-static int load_indexes(struct ctx *x)
+static char *sql_indexes(const struct ctx *x)
 {
-	PGresult *r = query(x, "indexes",
+	(void)x;
+	return xstrdup(
 		"SELECT i.indexrelid, n.nspname, ic.relname, i.indrelid,"
 		" pg_catalog.pg_get_indexdef(i.indexrelid) AS def, i.indisvalid, d.description "
 		"FROM pg_catalog.pg_index i"
 		" JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid"
 		" JOIN pg_catalog.pg_namespace n ON n.oid = ic.relnamespace"
 		DESC_JOIN("pg_class", "i.indexrelid", "0")
-		" WHERE ic.relnamespace = ANY ($1::pg_catalog.oid[])"
+		" WHERE ic.relnamespace IN " SCHEMAS
 		" AND NOT EXISTS (SELECT FROM pg_catalog.pg_constraint co WHERE co.conindid = i.indexrelid"
 		"   AND co.conrelid = i.indrelid AND co.contype IN ('p', 'u', 'x'))"
 		" AND NOT EXISTS (SELECT FROM pg_catalog.pg_inherits h WHERE h.inhrelid = i.indexrelid)"
 		" ORDER BY n.nspname, ic.relname");
-	if (!r)
-		return -1;
+}
+
+static int load_indexes(struct ctx *x, PGresult *r)
+{
 	int f_oid = fnum(r, "indexrelid"), f_nsp = fnum(r, "nspname"), f_name = fnum(r, "relname"),
 	    f_rel = fnum(r, "indrelid"), f_def = fnum(r, "def"), f_valid = fnum(r, "indisvalid"),
 	    f_desc = fnum(r, "description");
@@ -774,13 +797,12 @@ static int load_indexes(struct ctx *x)
 		model_set(x->m, o, "comment", val(r, i, f_desc), 0);
 		map_put(&x->rels, key_of(x, val(r, i, f_oid)), o);
 	}
-	PQclear(r);
 	return 0;
 }
 
 /* ---- functions and procedures ---- */
 
-static int load_functions(struct ctx *x)
+static char *sql_functions(const struct ctx *x)
 {
 	const char *body = x->version >= 140000 ?
 		"CASE WHEN p.prosqlbody IS NOT NULL THEN pg_catalog.pg_get_function_sqlbody(p.oid) ELSE p.prosrc END" :
@@ -798,13 +820,14 @@ static int load_functions(struct ctx *x)
 		" JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace"
 		" JOIN pg_catalog.pg_language l ON l.oid = p.prolang"
 		DESC_JOIN("pg_proc", "p.oid", "0")
-		" WHERE p.pronamespace = ANY ($1::pg_catalog.oid[]) AND p.prokind IN ('f', 'p', 'w')"
+		" WHERE p.pronamespace IN " SCHEMAS " AND p.prokind IN ('f', 'p', 'w')"
 		" AND NOT " EXT_OWNED("pg_proc", "p.oid")
 		" ORDER BY n.nspname, p.proname, argtypes", body);
-	PGresult *r = query(x, "functions", sql);
-	free(sql);
-	if (!r)
-		return -1;
+	return sql;
+}
+
+static int load_functions(struct ctx *x, PGresult *r)
+{
 	int f_oid = fnum(r, "oid"), f_nsp = fnum(r, "nspname"), f_name = fnum(r, "proname"),
 	    f_kind = fnum(r, "prokind"), f_types = fnum(r, "argtypes"), f_args = fnum(r, "args"),
 	    f_ident = fnum(r, "identargs"), f_result = fnum(r, "result"), f_lang = fnum(r, "lanname"),
@@ -851,23 +874,25 @@ static int load_functions(struct ctx *x)
 		model_set(x->m, o, "source", val(r, i, f_def), ATTR_NODIFF);
 		map_put(&x->procs, key_of(x, val(r, i, f_oid)), o);
 	}
-	PQclear(r);
 	return 0;
 }
 
 /* ---- triggers and policies ---- */
 
-static int load_triggers(struct ctx *x)
+static char *sql_triggers(const struct ctx *x)
 {
-	PGresult *r = query(x, "triggers",
+	(void)x;
+	return xstrdup(
 		"SELECT t.oid, t.tgrelid, t.tgname, pg_catalog.pg_get_triggerdef(t.oid) AS def, t.tgenabled,"
 		" d.description "
 		"FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid"
 		DESC_JOIN("pg_trigger", "t.oid", "0")
-		" WHERE c.relnamespace = ANY ($1::pg_catalog.oid[]) AND NOT t.tgisinternal AND t.tgparentid = 0"
-		" ORDER BY c.relnamespace::pg_catalog.regnamespace::pg_catalog.text, c.relname, t.tgname");
-	if (!r)
-		return -1;
+		" WHERE c.relnamespace IN " SCHEMAS " AND NOT t.tgisinternal AND t.tgparentid = 0"
+		" ORDER BY t.tgrelid, t.tgname");
+}
+
+static int load_triggers(struct ctx *x, PGresult *r)
+{
 	int f_oid = fnum(r, "oid"), f_rel = fnum(r, "tgrelid"), f_name = fnum(r, "tgname"),
 	    f_def = fnum(r, "def"), f_en = fnum(r, "tgenabled"), f_desc = fnum(r, "description");
 	for (int i = 0; i < PQntuples(r); i++) {
@@ -884,13 +909,13 @@ static int load_triggers(struct ctx *x)
 		model_set(x->m, o, "comment", val(r, i, f_desc), 0);
 		map_put(&x->trigs, key_of(x, val(r, i, f_oid)), o);
 	}
-	PQclear(r);
 	return 0;
 }
 
-static int load_policies(struct ctx *x)
+static char *sql_policies(const struct ctx *x)
 {
-	PGresult *r = query(x, "row-level security policies",
+	(void)x;
+	return xstrdup(
 		"SELECT p.oid, p.polrelid, p.polname, p.polcmd, p.polpermissive,"
 		" ARRAY(SELECT CASE WHEN u = 0 THEN '' ELSE pg_catalog.pg_get_userbyid(u) END"
 		"   FROM pg_catalog.unnest(p.polroles) u ORDER BY 1) AS roles,"
@@ -898,10 +923,12 @@ static int load_policies(struct ctx *x)
 		" pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid) AS withcheck, d.description "
 		"FROM pg_catalog.pg_policy p JOIN pg_catalog.pg_class c ON c.oid = p.polrelid"
 		DESC_JOIN("pg_policy", "p.oid", "0")
-		" WHERE c.relnamespace = ANY ($1::pg_catalog.oid[])"
-		" ORDER BY c.relnamespace::pg_catalog.regnamespace::pg_catalog.text, c.relname, p.polname");
-	if (!r)
-		return -1;
+		" WHERE c.relnamespace IN " SCHEMAS
+		" ORDER BY p.polrelid, p.polname");
+}
+
+static int load_policies(struct ctx *x, PGresult *r)
+{
 	int f_oid = fnum(r, "oid"), f_rel = fnum(r, "polrelid"), f_name = fnum(r, "polname"),
 	    f_cmd = fnum(r, "polcmd"), f_perm = fnum(r, "polpermissive"), f_roles = fnum(r, "roles"),
 	    f_qual = fnum(r, "qual"), f_check = fnum(r, "withcheck"), f_desc = fnum(r, "description");
@@ -923,7 +950,6 @@ static int load_policies(struct ctx *x)
 		model_set(x->m, o, "comment", val(r, i, f_desc), 0);
 		map_put(&x->pols, key_of(x, val(r, i, f_oid)), o);
 	}
-	PQclear(r);
 	return 0;
 }
 
@@ -935,47 +961,56 @@ static int load_policies(struct ctx *x)
  * as a difference). The owner's own privileges are left out: the owner of
  * the throwaway database's objects is whoever built it.
  */
-static int load_grants(struct ctx *x)
+static char *sql_grants(const struct ctx *x)
 {
+	(void)x;
 #define GRANT_COLS(cls, oid, sub) \
 	"SELECT '" cls "'::text AS cls, " oid "::pg_catalog.text AS objid, " sub "::pg_catalog.text AS subid," \
 	" CASE WHEN a.grantee = 0 THEN NULL ELSE pg_catalog.pg_get_userbyid(a.grantee) END AS grantee," \
 	" a.privilege_type, a.is_grantable "
-	PGresult *r = query(x, "privileges",
+	/* one SELECT per catalog holding an ACL, joined with UNION ALL */
+	static const char *const parts[] = {
 		GRANT_COLS("c", "c.oid", "0")
 		"FROM pg_catalog.pg_class c CROSS JOIN LATERAL pg_catalog.aclexplode(coalesce(c.relacl,"
 		"   pg_catalog.acldefault((CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END)::pg_catalog.\"char\", c.relowner))) a"
-		" WHERE c.relnamespace = ANY ($1::pg_catalog.oid[]) AND c.relkind IN ('r', 'p', 'v', 'm', 'S')"
-		" AND a.grantee <> c.relowner "
-		"UNION ALL "
+		" WHERE c.relnamespace IN " SCHEMAS " AND c.relkind IN ('r', 'p', 'v', 'm', 'S')"
+		" AND a.grantee <> c.relowner",
+
 		GRANT_COLS("a", "c.oid", "at.attnum")
 		"FROM pg_catalog.pg_class c"
 		" JOIN pg_catalog.pg_attribute at ON at.attrelid = c.oid AND at.attnum > 0 AND NOT at.attisdropped"
 		"   AND at.attacl IS NOT NULL"
 		" CROSS JOIN LATERAL pg_catalog.aclexplode(at.attacl) a"
-		" WHERE c.relnamespace = ANY ($1::pg_catalog.oid[]) AND c.relkind IN ('r', 'p')"
-		" AND a.grantee <> c.relowner "
-		"UNION ALL "
+		" WHERE c.relnamespace IN " SCHEMAS " AND c.relkind IN ('r', 'p')"
+		" AND a.grantee <> c.relowner",
+
 		GRANT_COLS("p", "p.oid", "0")
 		"FROM pg_catalog.pg_proc p CROSS JOIN LATERAL pg_catalog.aclexplode(coalesce(p.proacl,"
 		"   pg_catalog.acldefault('f'::pg_catalog.\"char\", p.proowner))) a"
-		" WHERE p.pronamespace = ANY ($1::pg_catalog.oid[]) AND p.prokind IN ('f', 'p', 'w')"
-		" AND a.grantee <> p.proowner "
-		"UNION ALL "
+		" WHERE p.pronamespace IN " SCHEMAS " AND p.prokind IN ('f', 'p', 'w')"
+		" AND a.grantee <> p.proowner",
+
 		GRANT_COLS("n", "n.oid", "0")
 		"FROM pg_catalog.pg_namespace n CROSS JOIN LATERAL pg_catalog.aclexplode(coalesce(n.nspacl,"
 		"   pg_catalog.acldefault('n'::pg_catalog.\"char\", n.nspowner))) a"
-		" WHERE n.oid = ANY ($1::pg_catalog.oid[]) AND a.grantee <> n.nspowner "
-		"UNION ALL "
+		" WHERE n.oid IN " SCHEMAS " AND a.grantee <> n.nspowner",
+
 		GRANT_COLS("t", "t.oid", "0")
 		"FROM pg_catalog.pg_type t CROSS JOIN LATERAL pg_catalog.aclexplode(coalesce(t.typacl,"
 		"   pg_catalog.acldefault('T'::pg_catalog.\"char\", t.typowner))) a"
-		" WHERE t.typnamespace = ANY ($1::pg_catalog.oid[]) AND t.typtype IN ('e', 'd', 'c')"
-		" AND a.grantee <> t.typowner "
-		"ORDER BY 1, 2, 3, 4 NULLS FIRST, 5");
+		" WHERE t.typnamespace IN " SCHEMAS " AND t.typtype IN ('e', 'd', 'c')"
+		" AND a.grantee <> t.typowner",
+	};
 #undef GRANT_COLS
-	if (!r)
-		return -1;
+	struct buf sql = BUF_INIT;
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+		buf_printf(&sql, "%s%s", i ? " UNION ALL " : "", parts[i]);
+	buf_adds(&sql, " ORDER BY 1, 2, 3, 4 NULLS FIRST, 5");
+	return buf_detach(&sql);
+}
+
+static int load_grants(struct ctx *x, PGresult *r)
+{
 	int f_cls = fnum(r, "cls"), f_obj = fnum(r, "objid"), f_sub = fnum(r, "subid"),
 	    f_grantee = fnum(r, "grantee"), f_priv = fnum(r, "privilege_type"), f_opt = fnum(r, "is_grantable");
 	struct buf privs = BUF_INIT;
@@ -1019,15 +1054,15 @@ static int load_grants(struct ctx *x)
 		buf_reset(&privs);
 	}
 	buf_release(&privs);
-	PQclear(r);
 	return 0;
 }
 
 /* ---- unsupported ---- */
 
-static int load_unsupported(struct ctx *x)
+static char *sql_unsupported(const struct ctx *x)
 {
-#define IN_SCHEMAS(col) " " col " = ANY ($1::pg_catalog.oid[])"
+	(void)x;
+#define IN_SCHEMAS(col) " " col " IN " SCHEMAS
 #define NOT_EXT(cat, oidexpr) " AND NOT " EXT_OWNED(cat, oidexpr)
 #define USER_OBJ(cat, alias) " " alias ".oid >= " FIRST_NORMAL_OID NOT_EXT(cat, alias ".oid")
 #define NSP_JOIN(col) " JOIN pg_catalog.pg_namespace n ON n.oid = " col
@@ -1062,7 +1097,7 @@ static int load_unsupported(struct ctx *x)
 		"SELECT CASE t.typtype WHEN 'r' THEN 'range type' ELSE 'base type' END, n.nspname || '.' || t.typname"
 		" FROM pg_catalog.pg_type t" NSP_JOIN("t.typnamespace")
 		" WHERE" IN_SCHEMAS("t.typnamespace") " AND (t.typtype = 'r' OR (t.typtype = 'b' AND t.typisdefined"
-		" AND NOT EXISTS (SELECT FROM pg_catalog.pg_type e WHERE e.typarray = t.oid)))" NOT_EXT("pg_type", "t.oid"),
+		" AND t.typcategory <> 'A'))" NOT_EXT("pg_type", "t.oid"),
 
 		"SELECT 'collation', n.nspname || '.' || c.collname FROM pg_catalog.pg_collation c"
 		NSP_JOIN("c.collnamespace") " WHERE" IN_SCHEMAS("c.collnamespace") NOT_EXT("pg_collation", "c.oid"),
@@ -1131,14 +1166,14 @@ static int load_unsupported(struct ctx *x)
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
 		buf_printf(&sql, "%s%s", i ? " UNION ALL " : "", parts[i]);
 	buf_adds(&sql, ") u ORDER BY 1, 2");
-	PGresult *r = query(x, "unsupported objects", sql.s);
-	buf_release(&sql);
-	if (!r)
-		return -1;
+	return buf_detach(&sql);
+}
+
+static int load_unsupported(struct ctx *x, PGresult *r)
+{
 	int f_what = fnum(r, "what"), f_ident = fnum(r, "ident");
 	for (int i = 0; i < PQntuples(r); i++)
 		model_add_unsupported(x->m, val(r, i, f_what), val(r, i, f_ident));
-	PQclear(r);
 	return 0;
 }
 
@@ -1151,9 +1186,10 @@ static int load_unsupported(struct ctx *x)
  * link a sequence has to the column that owns it is left out (the column's
  * default already needs the sequence first).
  */
-static int load_deps(struct ctx *x)
+static char *sql_deps(const struct ctx *x)
 {
-	PGresult *r = query(x, "dependencies",
+	(void)x;
+	return xstrdup(
 		"SELECT DISTINCT"
 		" CASE WHEN d.classid IN (" REG("pg_class") ", " REG("pg_attrdef") ", " REG("pg_rewrite") ") THEN 'c'"
 		"   WHEN d.classid = " REG("pg_type") " THEN 't' WHEN d.classid = " REG("pg_proc") " THEN 'p'"
@@ -1182,8 +1218,10 @@ static int load_deps(struct ctx *x)
 		" AND d.classid IN (" REG("pg_class") ", " REG("pg_attrdef") ", " REG("pg_rewrite") ", " REG("pg_type") ","
 		"   " REG("pg_proc") ", " REG("pg_constraint") ", " REG("pg_trigger") ", " REG("pg_policy") ")"
 		" AND d.refclassid IN (" REG("pg_class") ", " REG("pg_type") ", " REG("pg_proc") ", " REG("pg_constraint") ")");
-	if (!r)
-		return -1;
+}
+
+static int load_deps(struct ctx *x, PGresult *r)
+{
 	int f_cls = fnum(r, "cls"), f_obj = fnum(r, "objid"), f_rcls = fnum(r, "refcls"), f_ref = fnum(r, "refobjid");
 	for (int i = 0; i < PQntuples(r); i++) {
 		struct map *maps[2] = { NULL, NULL };
@@ -1207,7 +1245,6 @@ static int load_deps(struct ctx *x)
 		if (o && dep)
 			model_add_dep(x->m, o, dep);
 	}
-	PQclear(r);
 	/* Children and indexes need their parent; partitions their parent table. */
 	for (size_t i = 0; i < x->m->objs.n; i++) {
 		struct mobj *o = x->m->objs.v[i];
@@ -1219,11 +1256,141 @@ static int load_deps(struct ctx *x)
 
 /* ---- driver ---- */
 
-static double now_ms(void)
+/* One query per object kind, in the order catalog.h gives (parents before children). */
+static const struct step {
+	const char *what;
+	char *(*sql)(const struct ctx *x);
+	int (*load)(struct ctx *x, PGresult *r);
+	int when;		/* STEP_ALWAYS, STEP_GRANTS, STEP_DEPS */
+} steps[] = {
+#define STEP_ALWAYS 0
+#define STEP_GRANTS 1
+#define STEP_DEPS 2
+	{ "schemas", sql_schemas, load_schemas, STEP_ALWAYS },
+	{ "extensions", sql_extensions, load_extensions, STEP_ALWAYS },
+	{ "types", sql_types, load_types, STEP_ALWAYS },
+	{ "composite type attributes", sql_type_attributes, load_type_attributes, STEP_ALWAYS },
+	{ "domain constraints", sql_domain_constraints, load_domain_constraints, STEP_ALWAYS },
+	{ "tables and views", sql_relations, load_relations, STEP_ALWAYS },
+	{ "table parents", sql_parents, load_parents, STEP_ALWAYS },
+	{ "sequences", sql_sequences, load_sequences, STEP_ALWAYS },
+	{ "columns", sql_columns, load_columns, STEP_ALWAYS },
+	{ "constraints", sql_constraints, load_constraints, STEP_ALWAYS },
+	{ "indexes", sql_indexes, load_indexes, STEP_ALWAYS },
+	{ "functions", sql_functions, load_functions, STEP_ALWAYS },
+	{ "triggers", sql_triggers, load_triggers, STEP_ALWAYS },
+	{ "row-level security policies", sql_policies, load_policies, STEP_ALWAYS },
+	{ "privileges", sql_grants, load_grants, STEP_GRANTS },
+	{ "unsupported objects", sql_unsupported, load_unsupported, STEP_ALWAYS },
+	{ "dependencies", sql_deps, load_deps, STEP_DEPS },
+};
+#define NSTEPS (sizeof(steps) / sizeof(steps[0]))
+
+static bool step_wanted(const struct ctx *x, const struct step *st)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+	return st->when == STEP_ALWAYS || (st->when == STEP_GRANTS && x->o->grants) ||
+	       (st->when == STEP_DEPS && x->o->deps);
+}
+
+/* A text[] literal of `list` ("{"a","b"}"), for $2 and $3. */
+static char *text_array(const char *const *list, size_t n)
+{
+	struct buf b = BUF_INIT;
+	buf_addch(&b, '{');
+	for (size_t i = 0; i < n; i++) {
+		buf_adds(&b, i ? ",\"" : "\"");
+		for (const char *p = list[i]; *p; p++) {
+			if (*p == '"' || *p == '\\')
+				buf_addch(&b, '\\');
+			buf_addch(&b, *p);
+		}
+		buf_addch(&b, '"');
+	}
+	buf_addch(&b, '}');
+	return buf_detach(&b);
+}
+
+/*
+ * Send every query at once (libpq pipeline mode) and load the results in
+ * order: the server computes the next kind while we copy the last one.
+ * Returns 0, or -1 with the first failure in x->err.
+ */
+static int run_steps(struct ctx *x)
+{
+	char *include = text_array(x->o->schemas, x->o->nschemas);
+	char *exclude = text_array(x->o->exclude_schemas, x->o->nexclude);
+	const char *params[3] = { x->o->ledger_schema, include, exclude };
+	int rc = 0;
+	size_t sent = 0;
+
+	if (PQenterPipelineMode(x->c) != 1) {
+		buf_printf(x->err, "cannot read the catalog: %s", PQerrorMessage(x->c));
+		buf_rtrim(x->err);
+		free(include);
+		free(exclude);
+		return -1;
+	}
+	for (size_t i = 0; i < NSTEPS && rc == 0; i++) {
+		if (!step_wanted(x, &steps[i]))
+			continue;
+		char *sql = steps[i].sql(x);
+		int nparams = strstr(sql, "$3") ? 3 : strstr(sql, "$2") ? 2 : strstr(sql, "$1") ? 1 : 0;
+		if (!PQsendQueryParams(x->c, sql, nparams, NULL, nparams ? params : NULL, NULL, NULL, 0)) {
+			buf_printf(x->err, "cannot send the catalog queries: %s", PQerrorMessage(x->c));
+			buf_rtrim(x->err);
+			rc = -1;
+		} else {
+			sent++;
+		}
+		free(sql);
+	}
+	if (PQpipelineSync(x->c) != 1 && rc == 0) {
+		buf_printf(x->err, "cannot send the catalog queries: %s", PQerrorMessage(x->c));
+		buf_rtrim(x->err);
+		rc = -1;
+	}
+	size_t got = 0;
+	double t0 = now_ms();
+	for (size_t i = 0; i < NSTEPS && got < sent; i++) {
+		if (!step_wanted(x, &steps[i]))
+			continue;
+		got++;
+		PGresult *r = PQgetResult(x->c);
+		ExecStatusType st = PQresultStatus(r);
+		x->m->queries++;
+		if (st == PGRES_TUPLES_OK) {
+			if (x->o->trace)
+				x->o->trace(x->o->trace_ctx, steps[i].what, PQntuples(r), now_ms() - t0);
+			if (rc == 0 && steps[i].load(x, r) < 0)
+				rc = -1;
+		} else if (rc == 0) {
+			buf_printf(x->err, "cannot read %s from the catalog: %s", steps[i].what,
+				   st == PGRES_PIPELINE_ABORTED ? "aborted" : PQresultErrorMessage(r));
+			buf_rtrim(x->err);
+			rc = -1;
+		}
+		PQclear(r);
+		/* each query's results end with a NULL */
+		while ((r = PQgetResult(x->c)) != NULL)
+			PQclear(r);
+		t0 = now_ms();
+	}
+	/* the sync point, then back to normal mode */
+	PGresult *r;
+	while ((r = PQgetResult(x->c)) != NULL) {
+		bool sync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+		PQclear(r);
+		if (sync)
+			break;
+	}
+	if (PQexitPipelineMode(x->c) != 1 && rc == 0) {
+		buf_printf(x->err, "cannot read the catalog: %s", PQerrorMessage(x->c));
+		buf_rtrim(x->err);
+		rc = -1;
+	}
+	free(include);
+	free(exclude);
+	return rc;
 }
 
 static int exec_simple(PGconn *c, const char *sql, struct buf *err)
@@ -1269,23 +1436,13 @@ int catalog_load(PGconn *c, const struct catalog_opts *o, struct model *m, struc
 			     " pg_catalog.set_config('TimeZone', 'UTC', true),"
 			     " pg_catalog.set_config('DateStyle', 'ISO, YMD', true),"
 			     " pg_catalog.set_config('IntervalStyle', 'postgres', true),"
-			     " pg_catalog.set_config('extra_float_digits', '3', true)", err);
+			     " pg_catalog.set_config('extra_float_digits', '3', true),"
+			     " pg_catalog.set_config('work_mem', '256MB', true)", err);
 	if (rc == 0)
-		rc = load_schemas(&x);
-	int (*const steps[])(struct ctx *) = {
-		load_extensions, load_types, load_type_attributes, load_domain_constraints, load_relations,
-		load_parents, load_sequences, load_columns, load_constraints, load_indexes, load_functions,
-		load_triggers, load_policies,
-	};
-	for (size_t i = 0; rc == 0 && i < sizeof(steps) / sizeof(steps[0]); i++)
-		rc = steps[i](&x);
-	if (rc == 0 && o->grants)
-		rc = load_grants(&x);
+		rc = run_steps(&x);
 	m->grants = o->grants;
-	if (rc == 0)
-		rc = load_unsupported(&x);
-	if (rc == 0 && o->deps)
-		rc = load_deps(&x);
+
+	model_sort(m);
 
 	/* Only reads happened: end without keeping anything, whatever the outcome. */
 	struct buf end_err = BUF_INIT;
@@ -1300,7 +1457,6 @@ int catalog_load(PGconn *c, const struct catalog_opts *o, struct model *m, struc
 		buf_adds(err, end_err.s);
 	buf_release(&end_err);
 
-	free(x.nsp_array);
 	map_release(&x.schemas);
 	map_release(&x.rels);
 	map_release(&x.types);

@@ -46,6 +46,9 @@ struct catalog_opts {
 	size_t nschemas;
 	const char *const *exclude_schemas;
 	size_t nexclude;
+	/* Called after each query with what it read, its rows and milliseconds; may be NULL. */
+	void (*trace)(void *ctx, const char *what, int rows, double ms);
+	void *trace_ctx;
 };
 
 /* The oldest server the queries know. */

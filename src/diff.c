@@ -435,11 +435,12 @@ int diff_models(const struct model *desired, const struct model *live, const str
 		VEC_PUSH(&recs, ((struct rec){ ST_EXTRA, NULL, h, NULL, top_of(h)->id, seq++ }));
 		st.extra++;
 	}
-	qsort(recs.v, recs.n, sizeof(*recs.v), rec_cmp);
+	if (recs.n)
+		qsort(recs.v, recs.n, sizeof(*recs.v), rec_cmp);
 	for (size_t i = 0; i < recs.n; i++) {
 		add_finding(d, &recs.v[i], o);
 		if (o->groups)
-			VEC_PUSH(&o->groups->v, recs.v[i].group);
+			VEC_PUSH(&o->groups->v, xstrdup(recs.v[i].group));
 		if (recs.v[i].status == ST_EXTRA)
 			point_at_declared_parent(&d->items.v[d->items.n - 1], recs.v[i].have, desired);
 	}
@@ -899,6 +900,13 @@ static struct decl *find_decl(const struct locator *l, const struct mobj *o)
 	case OBJ_POLICY: return p ? lookup(l, "pol", p->schema, p->name, o->name) : NULL;
 	default: return NULL;
 	}
+}
+
+void diff_groups_release(struct diff_groups *g)
+{
+	for (size_t i = 0; i < g->v.n; i++)
+		free(g->v.v[i]);
+	VEC_FREE(&g->v);
 }
 
 void diff_locate(struct model *m, struct sqlfile *const *files, size_t nfiles)

@@ -29,8 +29,10 @@
 
 /* The group (top-level object id) of each finding added; NULL for notes. */
 struct diff_groups {
-	VEC(const char *) v;		/* strings borrowed from the models */
+	VEC(char *) v;			/* owned: diff_groups_release() */
 };
+
+void diff_groups_release(struct diff_groups *g);
 
 struct diff_opts {
 	bool strict_column_order;	/* compare column positions too */

@@ -101,6 +101,7 @@ struct mobj *model_add(struct model *m, enum obj_kind kind, const char *schema, 
 	o->key = arena_strndup(&m->arena, key.s, key.len);
 	o->qname = qname ? arena_strdup(&m->arena, qname) : NULL;
 	o->parent = parent;
+	o->seq = m->objs.n;
 	o->cap_attrs = kinds[kind].attrs;
 	o->attrs = arena_alloc(&m->arena, o->cap_attrs * sizeof(*o->attrs));
 	buf_release(&id);
@@ -122,6 +123,7 @@ struct mobj *model_add_unsupported(struct model *m, const char *what, const char
 	o->name = o->id = arena_strdup(&m->arena, id);
 	o->what = arena_strdup(&m->arena, what);
 	o->key = arena_strdup(&m->arena, key);
+	o->seq = m->objs.n;
 	free(key);
 	map_put(&m->by_key, o->key, o);
 	VEC_PUSH(&m->objs, o);
@@ -150,6 +152,23 @@ void model_set_owned(struct model *m, struct mobj *o, const char *name, const ch
 void model_set(struct model *m, struct mobj *o, const char *name, const char *value, unsigned flags)
 {
 	model_set_owned(m, o, name, value ? arena_strdup(&m->arena, value) : NULL, flags);
+}
+
+static int canonical_cmp(const void *a, const void *b)
+{
+	const struct mobj *x = *(const struct mobj *const *)a, *y = *(const struct mobj *const *)b;
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	size_t ax = x->parent ? x->parent->seq : x->seq, ay = y->parent ? y->parent->seq : y->seq;
+	if (ax != ay)
+		return ax < ay ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+void model_sort(struct model *m)
+{
+	if (m->objs.n)
+		qsort(m->objs.v, m->objs.n, sizeof(*m->objs.v), canonical_cmp);
 }
 
 const struct mattr *mobj_attr(const struct mobj *o, const char *name)

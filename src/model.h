@@ -89,6 +89,7 @@ struct mobj {
 	struct mobj **deps;	/* objects this one needs first (catalog deps) */
 	unsigned ndeps, cap_deps;
 	unsigned flags;		/* MOBJ_* */
+	size_t seq;		/* order of model_add() */
 	/* Where the files declare it (desired side; src NULL when unknown). */
 	struct source *src;
 	size_t start, end;
@@ -134,6 +135,12 @@ const char *model_strdup(struct model *m, const char *s);
 const char *mobj_get(const struct mobj *o, const char *name);
 const struct mattr *mobj_attr(const struct mobj *o, const char *name);
 struct mobj *model_find(const struct model *m, const char *key);
+/*
+ * Put the objects in a canonical order that does not depend on oids: by
+ * kind, then children under their parent in the parent's order, then in the
+ * order they were added (catalog_load adds them by name, columns by number).
+ */
+void model_sort(struct model *m);
 /* Record that o needs dep first (duplicates and self-references ignored). */
 void model_add_dep(struct model *m, struct mobj *o, struct mobj *dep);
 

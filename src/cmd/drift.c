@@ -564,13 +564,13 @@ int cmd_drift(int argc, char **argv, struct global_opts *g)
 		free(tcs[i].label);
 		free(tcs[i].error);
 		diag_release(&tcs[i].d);
-		VEC_FREE(&tcs[i].groups.v);
+		diff_groups_release(&tcs[i].groups);
 	}
 	free(tcs);
 
 out_desired:
 	diag_release(&d);
-	VEC_FREE(&groups.v);
+	diff_groups_release(&groups);
 	apply_result_release(&ds.r);
 	VEC_FREE(&ds.sub.files);
 	model_release(&ds.m);

@@ -14,6 +14,11 @@
 
 enum { OPT_OUT = OPT_CMD_BASE, OPT_SPLIT, OPT_SCHEMA, OPT_EXCLUDE_SCHEMA, OPT_GRANTS };
 
+static void trace_query(void *ctx, const char *what, int rows, double ms)
+{
+	progress(ctx, "catalog: %s: %d rows in %.1f ms", what, rows, ms);
+}
+
 /* mkdir -p; returns 0 or -1 with errno set. */
 static int make_dirs(const char *path)
 {
@@ -160,6 +165,10 @@ int cmd_inspect(int argc, char **argv, struct global_opts *g)
 		goto out_opts;
 	}
 	co.ledger_schema = p.ledger_schema;
+	if (g->verbose > 1) {
+		co.trace = trace_query;
+		co.trace_ctx = g;
+	}
 	cmd_install_sigint();
 	rc = cmd_connect(g, &p, &t, &conn);
 	if (rc)
