@@ -15,8 +15,11 @@
  *  - pg_query_scan() reports comments as tokens (SQL_COMMENT, C_COMMENT)
  *    with byte offsets, and a backslash outside a string as its own token.
  *
- * So statement boundaries are taken from scanner tokens: the first and last
- * non-comment token inside each RawStmt's range.
+ * So statement boundaries are the RawStmt ranges with blanks and comments
+ * trimmed at both ends; the comments come from the one lexing pass that also
+ * finds psql meta-commands (a second pg_query_scan of the file cost a quarter
+ * of the parse). pg_query_scan is used only to find the token of a syntax
+ * error.
  */
 #include "sqlfile.h"
 
@@ -143,6 +146,25 @@ static size_t skip_quoted(const char *text, size_t len, size_t i, char q, bool e
 	return len;
 }
 
+/* Byte ranges of the comments of a file, in order (from the lexing pass). */
+struct comment_span {
+	size_t start, end;
+};
+
+struct comments {
+	VEC(struct comment_span) v;
+};
+
+static void add_comment(struct comments *c, size_t start, size_t end)
+{
+	if (!c)
+		return;
+	VEC_GROW(&c->v, 1);
+	c->v.v[c->v.n].start = start;
+	c->v.v[c->v.n].end = end;
+	c->v.n++;
+}
+
 static const char meta_hint[] =
 	"ssot runs plain SQL; split the file or use separate files instead of \\i / \\ir; "
 	"use SET or a prerun file instead of \\set";
@@ -153,8 +175,10 @@ static const char meta_hint[] =
  * arguments run to the end of the line. A backslash there is never valid SQL,
  * so this cannot misfire on a file the server would accept. Adds one finding
  * per meta-command; returns the offset of the first (or SIZE_MAX if none).
+ * The same pass records where the comments are (`comments` may be NULL),
+ * which is all the statement boundaries need beyond the parser's ranges.
  */
-static size_t find_meta_commands(struct sqlfile *f, struct diag *d)
+static size_t find_meta_commands(struct sqlfile *f, struct diag *d, struct comments *comments)
 {
 	const char *t = f->src.text;
 	size_t len = f->src.len, first = SIZE_MAX;
@@ -163,11 +187,14 @@ static size_t find_meta_commands(struct sqlfile *f, struct diag *d)
 	while (i < len) {
 		unsigned char c = (unsigned char)t[i];
 		if (c == '-' && i + 1 < len && t[i + 1] == '-') {
+			size_t s0 = i;
 			while (i < len && t[i] != '\n')
 				i++;
+			add_comment(comments, s0, i);
 		} else if (c == '/' && i + 1 < len && t[i + 1] == '*') {
 			/* PostgreSQL's block comments nest. */
 			int depth = 1;
+			size_t s0 = i;
 			i += 2;
 			while (i < len && depth > 0) {
 				if (t[i] == '/' && i + 1 < len && t[i + 1] == '*') {
@@ -180,6 +207,7 @@ static size_t find_meta_commands(struct sqlfile *f, struct diag *d)
 					i++;
 				}
 			}
+			add_comment(comments, s0, i);
 		} else if (c == '\'') {
 			i = skip_quoted(t, len, i, '\'', false);
 		} else if (c == '"') {
@@ -768,25 +796,56 @@ static const char *classify(const PgQuery__Node *n, unsigned *flags)
 
 /* ---- bodies ------------------------------------------------------------ */
 
-/* First byte inside the string constant token tok ('...', E'...', $tag$...). */
-static size_t string_body_start(const char *text, const PgQuery__ScanToken *tok)
+/*
+ * Skip blanks and comments forward from byte i (up to end). `k` is a cursor
+ * into the comment ranges, advanced monotonically by the caller.
+ */
+static size_t skip_forward(const char *text, size_t i, size_t end, const struct comments *c, size_t *k)
 {
-	size_t s = (size_t)tok->start, e = (size_t)tok->end;
-	if (text[s] == '$') {
-		const char *close = memchr(text + s + 1, '$', e - s - 1);
-		return close ? (size_t)(close - text) + 1 : s;
+	for (;;) {
+		while (i < end && is_blank((unsigned char)text[i]))
+			i++;
+		while (*k < c->v.n && c->v.v[*k].end <= i)
+			(*k)++;
+		if (*k < c->v.n && c->v.v[*k].start == i && i < end) {
+			i = c->v.v[*k].end;
+			continue;
+		}
+		return i;
 	}
-	const char *q = memchr(text + s, '\'', e - s);
-	return q ? (size_t)(q - text) + 1 : s;
+}
+
+/* Skip blanks and comments backward from byte e (down to start). */
+static size_t skip_backward(const char *text, size_t start, size_t e, const struct comments *c)
+{
+	for (;;) {
+		while (e > start && is_blank((unsigned char)text[e - 1]))
+			e--;
+		/* the last comment that ends at or before e */
+		size_t lo = 0, hi = c->v.n;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (c->v.v[mid].end <= e)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo > 0 && c->v.v[lo - 1].end == e && c->v.v[lo - 1].start >= start && e > start) {
+			e = c->v.v[lo - 1].start;
+			continue;
+		}
+		return e;
+	}
 }
 
 /*
  * body_start of a DO block or function: the grammar records the "as" option
  * at the string constant for DO and at the AS keyword for CREATE FUNCTION, so
- * the body is the first string constant token at or after that location.
- * Functions with a SQL-standard body (BEGIN ATOMIC, RETURN) have no "as".
+ * the body is the first string constant at or after that location: $tag$,
+ * '...', E'...' or U&'...'. Functions with a SQL-standard body (BEGIN ATOMIC,
+ * RETURN) have no "as".
  */
-static size_t body_start(const char *text, const struct tokens *t, const PgQuery__Node *n)
+static size_t body_start(const struct sqlfile *f, const struct comments *c, const PgQuery__Node *n)
 {
 	const PgQuery__DefElem *as = NULL;
 	if (n->node_case == PG_QUERY__NODE__NODE_DO_STMT)
@@ -794,56 +853,43 @@ static size_t body_start(const char *text, const struct tokens *t, const PgQuery
 	else if (n->node_case == PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT)
 		as = find_defelem(n->create_function_stmt->options,
 				  n->create_function_stmt->n_options, "as");
-	if (!as || as->location < 0 || !t->scan)
+	if (!as || as->location < 0)
 		return 0;
 
-	for (size_t k = token_at(t, (size_t)as->location); k < t->scan->n_tokens; k++) {
-		const PgQuery__ScanToken *tok = t->scan->tokens[k];
-		if (tok->token == PG_QUERY__TOKEN__SCONST || tok->token == PG_QUERY__TOKEN__USCONST)
-			return string_body_start(text, tok);
-		if (!is_comment(tok) && tok->token != PG_QUERY__TOKEN__AS)
-			break;
+	const char *t = f->src.text;
+	size_t len = f->src.len, k = 0;
+	size_t i = skip_forward(t, (size_t)as->location, len, c, &k);
+	if (i + 2 <= len && strncasecmp(t + i, "as", 2) == 0 && (i + 2 == len || !ident_cont((unsigned char)t[i + 2])))
+		i = skip_forward(t, i + 2, len, c, &k);
+	if (i >= len)
+		return 0;
+	if (t[i] == '$') {
+		size_t dl = dollar_delim(t, len, i);
+		return dl ? i + dl : 0;
 	}
-	return 0;
+	if (t[i] == 'E' || t[i] == 'e')
+		i++;
+	else if ((t[i] == 'U' || t[i] == 'u') && i + 1 < len && t[i + 1] == '&')
+		i += 2;
+	return i < len && t[i] == '\'' ? i + 1 : 0;
 }
 
 /* ---- splitting --------------------------------------------------------- */
 
 /* Byte range of a RawStmt without surrounding whitespace and comments. */
-static void stmt_range(const struct sqlfile *f, const struct tokens *t, size_t *cursor,
+static void stmt_range(const struct sqlfile *f, const struct comments *c, size_t *cursor,
 		       const PgQuery__RawStmt *raw, size_t *start, size_t *end)
 {
 	size_t from = (size_t)raw->stmt_location;
 	size_t to = raw->stmt_len ? from + (size_t)raw->stmt_len : f->src.len;
-	*start = from;
-	*end = to;
-
-	if (t->scan) {
-		const PgQuery__ScanResult *s = t->scan;
-		size_t k = *cursor;
-		while (k < s->n_tokens && ((size_t)s->tokens[k]->start < from || is_comment(s->tokens[k])))
-			k++;
-		if (k < s->n_tokens && (size_t)s->tokens[k]->start < to) {
-			*start = (size_t)s->tokens[k]->start;
-			size_t last = k;
-			for (; k < s->n_tokens && (size_t)s->tokens[k]->end <= to; k++)
-				if (!is_comment(s->tokens[k]))
-					last = k;
-			*end = (size_t)s->tokens[last]->end;
-		}
-		*cursor = k;
-		return;
-	}
-	/* Without tokens (cannot happen for text that parsed), trim blanks. */
-	while (*start < *end && is_blank((unsigned char)f->src.text[*start]))
-		(*start)++;
-	while (*end > *start && is_blank((unsigned char)f->src.text[*end - 1]))
-		(*end)--;
+	*start = skip_forward(f->src.text, from, to, c, cursor);
+	*end = skip_backward(f->src.text, *start, to, c);
 }
 
 static int split(struct sqlfile *f, struct diag *d)
 {
-	size_t first_meta = find_meta_commands(f, d);
+	struct comments comments = { .v = VEC_INIT };
+	size_t first_meta = find_meta_commands(f, d, &comments);
 	int rc = first_meta == SIZE_MAX ? 0 : 1;
 
 	PgQueryProtobufParseResult r = pg_query_parse_protobuf(f->src.text);
@@ -853,6 +899,7 @@ static int split(struct sqlfile *f, struct diag *d)
 		if (off < first_meta)
 			add_syntax_error(f, d, r.error, off);
 		pg_query_free_protobuf_parse_result(r);
+		VEC_FREE(&comments.v);
 		return 1;
 	}
 
@@ -862,23 +909,20 @@ static int split(struct sqlfile *f, struct diag *d)
 	if (!f->tree)
 		abort();	/* libpg_query produced protobuf it cannot read */
 
-	/* Text that parsed always lexes; stmt_range() copes if it did not. */
-	struct tokens t;
-	tokens_scan(&t, f->src.text);
 	size_t cursor = 0;
 	for (size_t i = 0; i < f->tree->n_stmts; i++) {
 		const PgQuery__RawStmt *raw = f->tree->stmts[i];
 		struct stmt s = { 0 };
 		size_t start, end;
-		stmt_range(f, &t, &cursor, raw, &start, &end);
+		stmt_range(f, &comments, &cursor, raw, &start, &end);
 		s.start = start;
 		s.len = end - start;
 		s.tag = classify(raw->stmt, &s.flags);
 		if (s.flags & (STMT_DO | STMT_FUNCTION))
-			s.body_start = body_start(f->src.text, &t, raw->stmt);
+			s.body_start = body_start(f, &comments, raw->stmt);
 		VEC_PUSH(&f->stmts, s);
 	}
-	tokens_release(&t);
+	VEC_FREE(&comments.v);
 	return rc;
 }
 
