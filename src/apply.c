@@ -787,6 +787,8 @@ static enum step attempt(struct exec_ctx *x, struct project *p, const struct app
 		fs->ms = 0;
 		fs->ran = !before_start(o, fs->phase, fs->path);
 	}
+	if (o->dry_run && o->rehearsal)
+		o->rehearsal(o->rehearsal_ctx, c, false);
 	enum step result = interrupted ? STEP_INTERRUPTED : run_pipelined(x, r, d, retry_reason);
 
 	/* Tests, one by one, each in a savepoint that is rolled back. */
@@ -829,6 +831,8 @@ static enum step attempt(struct exec_ctx *x, struct project *p, const struct app
 	}
 	if (result == STEP_OK && r->tests_failed)
 		result = STEP_SQL_ERROR;
+	if (result == STEP_OK && o->dry_run && o->rehearsal)
+		o->rehearsal(o->rehearsal_ctx, c, true);
 
 	if (result == STEP_OK && ledger && !o->dry_run && ledger_record(c, o, p, r, started_at, err) < 0)
 		result = STEP_LOST;

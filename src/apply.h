@@ -40,6 +40,15 @@ struct apply_opts {
 	/* Called with progress lines ("waiting for ...", "retrying ..."); may be NULL. */
 	void (*progress)(void *ctx, const char *msg);
 	void *progress_ctx;
+	/*
+	 * Dry run only: called inside the rehearsal transaction before the
+	 * files run (after = false) and once they ran without error (after =
+	 * true), e.g. to read the catalogs for an object-level report. May be
+	 * NULL. It must leave the transaction usable; on a retry it is called
+	 * again.
+	 */
+	void (*rehearsal)(void *ctx, PGconn *c, bool after);
+	void *rehearsal_ctx;
 };
 
 struct apply_notice {

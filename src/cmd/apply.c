@@ -1,7 +1,10 @@
 /* ssot apply: the files, in one transaction, with the ledger. */
 #include "cmd/cmd.h"
 #include "apply.h"
+#include "catalog.h"
 #include "conn.h"
+#include "diff.h"
+#include "model.h"
 #include "project.h"
 
 #include <stdio.h>
@@ -14,6 +17,41 @@ enum { OPT_SEED = OPT_CMD_BASE, OPT_TESTS, OPT_DRY_RUN, OPT_RESET, OPT_YES, OPT_
 static void apply_progress(void *ctx, const char *msg)
 {
 	progress(ctx, "%s", msg);
+}
+
+/*
+ * apply --dry-run: the catalogs read inside the rehearsal transaction
+ * before and after the files ran; their difference is what the apply
+ * would create, change or drop.
+ */
+struct rehearsal {
+	struct catalog_opts co;
+	struct model before, after;
+	bool read[2];		/* [0] before, [1] after: read without error */
+	struct buf err;
+};
+
+static void rehearsal_read(void *ctx, PGconn *c, bool after)
+{
+	struct rehearsal *rh = ctx;
+	struct model *m = after ? &rh->after : &rh->before;
+	model_release(m);
+	model_init(m);
+	buf_reset(&rh->err);
+	rh->read[after] = catalog_load(c, &rh->co, m, &rh->err) == 0;
+}
+
+/* Add the object-level report (findings of rule "dry-run") to d. */
+static void rehearsal_report(const struct global_opts *g, struct rehearsal *rh, struct apply_result *r,
+			     struct diag *d, struct diff_stats *st)
+{
+	if (!rh->read[0] || !rh->read[1]) {
+		progress(g, "warning: no object-level report: %s", rh->err.len ? rh->err.s : "the catalogs were not read");
+		return;
+	}
+	diff_locate(&rh->after, r->sqlfiles.v, r->sqlfiles.n);
+	struct diff_opts dop = { .dry_run = true };
+	diff_models(&rh->after, &rh->before, &dop, d, st);
 }
 
 /*
@@ -235,9 +273,20 @@ int cmd_apply(int argc, char **argv, struct global_opts *g)
 	struct diag d;
 	struct apply_result r;
 	struct buf err = BUF_INIT;
+	struct rehearsal rh = { .co = { .ledger_schema = p.ledger_schema, .in_transaction = true } };
+	struct diff_stats objects = { 0 };
+	model_init(&rh.before);
+	model_init(&rh.after);
+	buf_init(&rh.err);
+	if (o.dry_run) {
+		o.rehearsal = rehearsal_read;
+		o.rehearsal_ctx = &rh;
+	}
 	diag_init(&d);
 	apply_result_init(&r);
 	enum apply_outcome out = apply_run(conn, &p, &o, &d, &r, &err);
+	if (o.dry_run && out == APPLY_OK)
+		rehearsal_report(g, &rh, &r, &d, &objects);
 
 	print_notices(&r);
 	if (out == APPLY_ERROR || out == APPLY_INTERRUPTED) {
@@ -254,15 +303,29 @@ int cmd_apply(int argc, char **argv, struct global_opts *g)
 	if (out != APPLY_ERROR && out != APPLY_INTERRUPTED) {
 		if (g->format == FORMAT_JSON) {
 			json_t *s = summary_json(&r, &o, where);
+			if (o.dry_run && out == APPLY_OK) {
+				json_t *ob = json_object();
+				json_object_set_new(ob, "created", json_integer(objects.missing));
+				json_object_set_new(ob, "dropped", json_integer(objects.extra));
+				json_object_set_new(ob, "changed", json_integer(objects.changed));
+				json_object_set_new(s, "objects", ob);
+			}
 			render_findings(g, &d, "apply", s);
 			json_decref(s);
 		} else {
 			render_findings(g, &d, "apply", NULL);
 			if (g->format == FORMAT_TEXT)
 				print_text_report(g, &r, &o, where);
+			if (g->format == FORMAT_TEXT && o.dry_run && out == APPLY_OK)
+				printf("dry run: %d object%s would be created, %d dropped, %d attribute%s changed\n",
+				       objects.missing, objects.missing == 1 ? "" : "s", objects.extra, objects.changed,
+				       objects.changed == 1 ? "" : "s");
 		}
 	}
 
+	model_release(&rh.before);
+	model_release(&rh.after);
+	buf_release(&rh.err);
 	buf_release(&err);
 	apply_result_release(&r);
 	diag_release(&d);

@@ -57,6 +57,23 @@ like($r->{out}, qr/^dry run: 8 files, 9 statements in \d+ ms against .*; rolled 
 like($r->{out}, qr/^  run      db\/run\/60_f\.sql  1 statements, [\d.]+ ms$/m, 'dry run lists files');
 is($p->sql("select to_regclass('f') is null"), 't', 'dry run left nothing behind');
 is($p->sql("select count(*) from ssot.runs"), '4', 'dry run writes no ledger row');
+like($r->{out}, qr/^db\/run\/60_f\.sql:1:28: note: table public\.f would be created \[dry-run\]$/m,
+	'dry run: the object it would create, at its declaration');
+like($r->{out}, qr/^dry run: 1 object would be created, 0 dropped, 0 attributes changed$/m, 'dry run: object summary');
+$p->write('db/run/65_g.sql', "ALTER TABLE a ADD COLUMN IF NOT EXISTS note text;\nCOMMENT ON TABLE b IS 'bees';\n");
+$r = $p->ssot('apply', '--dry-run', '--format', 'json');
+is($r->{rc}, 0, 'dry run, JSON: exit 0');
+my $dry = decode_json($r->{out});
+is_deeply([ sort map { "$_->{status} $_->{kind} $_->{object}" } grep { $_->{rule} eq 'dry-run' } @{ $dry->{findings} } ],
+	[ 'changed table public.b', 'missing column public.a.note', 'missing table public.f' ],
+	'dry run, JSON: created and changed objects, drift-shaped');
+is_deeply($dry->{summary}{objects}, { created => 2, dropped => 0, changed => 1 }, 'dry run, JSON: object counts');
+my ($note) = grep { ($_->{object} // '') eq 'public.a.note' } @{ $dry->{findings} };
+is("$note->{file}:$note->{line}", 'db/run/65_g.sql:1', 'dry run, JSON: a new column points at its ALTER TABLE');
+is($note->{severity}, 'note', 'dry run findings are notes');
+is($p->sql("select count(*) from information_schema.columns where table_name = 'a' and column_name = 'note'"), '0',
+	'dry run with a report still rolls back');
+$p->remove('db/run/65_g.sql');
 $p->remove('db/run/60_f.sql');
 
 # notices other than "skipping" are shown, with their file and line
