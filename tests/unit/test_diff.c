@@ -1,0 +1,389 @@
+/*
+ * Unit tests for the pure parts of drift: the string map, the model (keys,
+ * attributes, canonical order, dependency order), the diff of two models
+ * built by hand, the declarations found in parse trees, PostgreSQL's
+ * default constraint names and the array literal parser. No database.
+ */
+#include "catalog.h"
+#include "diag.h"
+#include "diff.h"
+#include "model.h"
+#include "sqlfile.h"
+#include "util/map.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+/* ---- map ---- */
+
+static void test_map_put_get_grow(void **state)
+{
+	(void)state;
+	struct map m = MAP_INIT;
+	char keys[1000][16];
+	for (int i = 0; i < 1000; i++) {
+		snprintf(keys[i], sizeof(keys[i]), "k%d", i);
+		assert_null(map_put(&m, keys[i], (void *)(uintptr_t)(i + 1)));
+	}
+	assert_int_equal(m.n, 1000);
+	for (int i = 0; i < 1000; i++)
+		assert_int_equal((uintptr_t)map_get(&m, keys[i]), i + 1);
+	assert_null(map_get(&m, "absent"));
+	assert_int_equal((uintptr_t)map_put(&m, "k7", (void *)(uintptr_t)42), 8);
+	assert_int_equal((uintptr_t)map_get(&m, "k7"), 42);
+	assert_int_equal((uintptr_t)map_put_new(&m, "k7", (void *)(uintptr_t)43), 42);
+	assert_int_equal((uintptr_t)map_get(&m, "k7"), 42);
+	map_release(&m);
+	assert_null(map_get(&m, "k1"));
+}
+
+/* ---- model ---- */
+
+static struct mobj *table(struct model *m, const char *schema, const char *name)
+{
+	char q[128];
+	snprintf(q, sizeof(q), "\"%s\".\"%s\"", schema, name);
+	struct mobj *t = model_add(m, OBJ_TABLE, schema, name, NULL, NULL, q);
+	assert_non_null(t);
+	model_set(m, t, "persistence", "permanent", 0);
+	return t;
+}
+
+static struct mobj *column(struct model *m, struct mobj *t, const char *name, const char *type, const char *pos)
+{
+	char q[64];
+	snprintf(q, sizeof(q), "\"%s\"", name);
+	struct mobj *c = model_add(m, OBJ_COLUMN, NULL, name, NULL, t, q);
+	assert_non_null(c);
+	model_set(m, c, "type", type, 0);
+	model_set(m, c, "nullable", "NULL", 0);
+	model_set(m, c, "default", NULL, 0);
+	model_set(m, c, "position", pos, ATTR_ORDER);
+	return c;
+}
+
+static void test_model_ids_and_keys(void **state)
+{
+	(void)state;
+	struct model m;
+	model_init(&m);
+	struct mobj *t = table(&m, "public", "stores");
+	struct mobj *c = column(&m, t, "tel_no", "text", "1");
+	struct mobj *f = model_add(&m, OBJ_FUNCTION, "public", "f", "integer, text", NULL, "\"public\".\"f\"");
+	struct mobj *g = model_add(&m, OBJ_GRANT, NULL, "app", NULL, t, "\"app\"");
+	assert_string_equal(t->id, "public.stores");
+	assert_string_equal(c->id, "public.stores.tel_no");
+	assert_string_equal(c->schema, "public");
+	assert_string_equal(f->id, "public.f(integer, text)");
+	assert_string_equal(g->id, "public.stores to app");
+	assert_null(model_add(&m, OBJ_TABLE, "public", "stores", NULL, NULL, "x"));
+	assert_ptr_equal(model_find(&m, c->key), c);
+	/* a view and a table never share a key; neither do a column and a constraint */
+	assert_non_null(model_add(&m, OBJ_CONSTRAINT, NULL, "tel_no", NULL, t, "\"tel_no\""));
+	model_set(&m, c, "type", "varchar", 0);
+	assert_string_equal(mobj_get(c, "type"), "varchar");
+	assert_null(mobj_get(c, "default"));
+	assert_null(mobj_get(c, "no such attribute"));
+	model_release(&m);
+}
+
+static void test_model_sort_is_canonical(void **state)
+{
+	(void)state;
+	struct model m;
+	model_init(&m);
+	struct mobj *b = table(&m, "public", "b");
+	struct mobj *a = table(&m, "public", "a");
+	column(&m, a, "x", "int", "1");
+	column(&m, b, "y", "int", "1");
+	column(&m, a, "z", "int", "2");
+	model_sort(&m);
+	const char *want[] = { "public.b", "public.a", "public.b.y", "public.a.x", "public.a.z" };
+	assert_int_equal(m.objs.n, 5);
+	for (size_t i = 0; i < 5; i++)
+		assert_string_equal(m.objs.v[i]->id, want[i]);
+	model_release(&m);
+}
+
+static void test_model_order_follows_dependencies(void **state)
+{
+	(void)state;
+	struct model m;
+	model_init(&m);
+	struct mobj *v = model_add(&m, OBJ_VIEW, "public", "v", NULL, NULL, "v");
+	struct mobj *f = model_add(&m, OBJ_FUNCTION, "public", "f", "", NULL, "f");
+	struct mobj *t = table(&m, "public", "t");
+	struct mobj *c = column(&m, t, "a", "int", "1");
+	struct mobj *s = model_add(&m, OBJ_SCHEMA, NULL, "public", NULL, NULL, "public");
+	/* f returns rows of t (kind order alone would write f first); v reads f */
+	model_add_dep(&m, f, t);
+	model_add_dep(&m, v, f);
+	model_add_dep(&m, v, v);	/* ignored */
+	struct mobj **order;
+	size_t n = model_order(&m, &order);
+	assert_int_equal(n, 4);		/* the column is written with its table */
+	assert_ptr_equal(order[0], s);
+	assert_ptr_equal(order[1], t);
+	assert_ptr_equal(order[2], f);
+	assert_ptr_equal(order[3], v);
+	free(order);
+	/* a cycle is broken, not looped on */
+	model_add_dep(&m, t, v);
+	n = model_order(&m, &order);
+	assert_int_equal(n, 4);
+	free(order);
+	(void)c;
+	model_release(&m);
+}
+
+/* ---- diff ---- */
+
+/* "status kind object" of each finding, one per line. */
+static char *lines(const struct diag *d)
+{
+	struct buf b = BUF_INIT;
+	for (size_t i = 0; i < d->items.n; i++) {
+		const struct finding *f = &d->items.v[i];
+		buf_printf(&b, "%s %s %s | %s\n", f->status ? f->status : severity_name(f->severity),
+			   f->kind ? f->kind : "-", f->object ? f->object : "-", f->message);
+	}
+	return buf_detach(&b);
+}
+
+static void test_diff_missing_extra_changed(void **state)
+{
+	(void)state;
+	struct model want, have;
+	model_init(&want);
+	model_init(&have);
+	struct mobj *wt = table(&want, "public", "stores");
+	column(&want, wt, "id", "integer", "1");
+	column(&want, wt, "tel_no", "character varying(20)", "2");
+	column(&want, wt, "name", "text", "3");
+	struct mobj *ht = table(&have, "public", "stores");
+	column(&have, ht, "id", "integer", "1");
+	column(&have, ht, "name", "character varying(50)", "2");
+	column(&have, ht, "tel", "character varying(20)", "3");
+	struct mobj *phantom = table(&have, "public", "phantom");
+	column(&have, phantom, "x", "int", "1");
+
+	struct diag d;
+	diag_init(&d);
+	struct diff_stats st;
+	struct diff_opts o = { 0 };
+	int n = diff_models(&want, &have, &o, &d, &st);
+	assert_int_equal(n, 4);
+	assert_int_equal(st.missing, 1);
+	assert_int_equal(st.extra, 2);
+	assert_int_equal(st.changed, 1);
+	char *got = lines(&d);
+	assert_string_equal(got,
+		"extra table public.phantom | table public.phantom is in the database but not declared in the files\n"
+		"missing column public.stores.tel_no | column public.stores.tel_no is declared in the files but missing from the database\n"
+		"changed column public.stores.name | column public.stores.name: type differs\n"
+		"extra column public.stores.tel | column public.stores.tel is in the database but not declared in the files\n");
+	free(got);
+	const struct finding *changed = &d.items.v[2];
+	assert_string_equal(changed->expected, "text");
+	assert_string_equal(changed->actual, "character varying(50)");
+	assert_non_null(strstr(changed->suggestion, "ALTER TABLE \"public\".\"stores\" ALTER COLUMN \"name\" TYPE text"));
+	assert_int_equal(changed->severity, SEV_ERROR);
+	assert_string_equal(changed->rule, "drift");
+	diag_release(&d);
+
+	/* column order counts only when asked */
+	diag_init(&d);
+	o.strict_column_order = true;
+	diff_models(&want, &have, &o, &d, &st);
+	assert_int_equal(st.changed, 2);
+	diag_release(&d);
+	model_release(&want);
+	model_release(&have);
+}
+
+static void test_diff_same_is_empty_and_dry_run_wording(void **state)
+{
+	(void)state;
+	struct model a, b;
+	model_init(&a);
+	model_init(&b);
+	column(&a, table(&a, "s", "t"), "c", "int", "1");
+	column(&b, table(&b, "s", "t"), "c", "int", "1");
+	table(&a, "s", "new");
+	struct diag d;
+	diag_init(&d);
+	struct diff_opts o = { .dry_run = true };
+	struct diff_stats st;
+	assert_int_equal(diff_models(&a, &b, &o, &d, &st), 1);
+	assert_int_equal(d.items.n, 1);
+	assert_string_equal(d.items.v[0].message, "table s.new would be created");
+	assert_string_equal(d.items.v[0].rule, "dry-run");
+	assert_int_equal(d.items.v[0].severity, SEV_NOTE);
+	assert_null(d.items.v[0].suggestion);
+	diag_release(&d);
+
+	struct model c;
+	model_init(&c);
+	column(&c, table(&c, "s", "t"), "c", "int", "1");
+	diag_init(&d);
+	struct diff_opts plain = { 0 };
+	assert_int_equal(diff_models(&b, &c, &plain, &d, NULL), 0);
+	assert_int_equal(d.items.n, 0);
+	diag_release(&d);
+	model_release(&a);
+	model_release(&b);
+	model_release(&c);
+}
+
+static void test_diff_unsupported_is_a_note(void **state)
+{
+	(void)state;
+	struct model want, have;
+	model_init(&want);
+	model_init(&have);
+	model_add_unsupported(&have, "aggregate", "public.mysum(integer)");
+	struct diag d;
+	diag_init(&d);
+	struct diff_opts o = { 0 };
+	struct diff_stats st;
+	assert_int_equal(diff_models(&want, &have, &o, &d, &st), 0);
+	assert_int_equal(st.unsupported, 1);
+	assert_int_equal(d.items.n, 1);
+	assert_int_equal(d.items.v[0].severity, SEV_NOTE);
+	assert_string_equal(d.items.v[0].kind, "unsupported");
+	assert_string_equal(d.items.v[0].object, "public.mysum(integer)");
+	assert_string_equal(d.items.v[0].message,
+			    "aggregate public.mysum(integer) (in the database) is not modelled by ssot: "
+			    "differences in it are not checked");
+	diag_release(&d);
+	model_release(&want);
+	model_release(&have);
+}
+
+/* ---- declarations ---- */
+
+static void test_locate_declarations(void **state)
+{
+	(void)state;
+	static const char text[] =
+		"CREATE TABLE IF NOT EXISTS stores (\n"
+		"    id int PRIMARY KEY,\n"
+		"    tel_no varchar(20) REFERENCES other\n"
+		");\n"
+		"DO $$ BEGIN CREATE TYPE mood AS ENUM ('a'); EXCEPTION WHEN duplicate_object THEN NULL; END $$;\n"
+		"ALTER TABLE app.stores ADD COLUMN IF NOT EXISTS note text;\n";
+	struct sqlfile f;
+	struct diag d;
+	diag_init(&d);
+	assert_int_equal(sqlfile_parse_text(&f, "db/run/10.sql", text, strlen(text), &d), 0);
+
+	struct model m;
+	model_init(&m);
+	struct mobj *t = table(&m, "public", "stores");
+	struct mobj *id = column(&m, t, "id", "integer", "1");
+	struct mobj *tel = column(&m, t, "tel_no", "text", "2");
+	struct mobj *pk = model_add(&m, OBJ_CONSTRAINT, NULL, "stores_pkey", NULL, t, "x");
+	struct mobj *fk = model_add(&m, OBJ_CONSTRAINT, NULL, "stores_tel_no_fkey", NULL, t, "x");
+	struct mobj *other = model_add(&m, OBJ_CONSTRAINT, NULL, "named_elsewhere", NULL, t, "x");
+	struct mobj *mood = model_add(&m, OBJ_ENUM, "public", "mood", NULL, NULL, "x");
+	struct mobj *at = table(&m, "app", "stores");
+	struct mobj *note = column(&m, at, "note", "text", "1");
+	struct mobj *lost = model_add(&m, OBJ_INDEX, "public", "nowhere_idx", NULL, NULL, "x");
+	struct sqlfile *files[] = { &f };
+	diff_locate(&m, files, 1);
+
+	int line, col;
+	assert_ptr_equal(t->src, &f.src);
+	source_linecol(&f.src, t->start, &line, &col);
+	assert_int_equal(line, 1);
+	assert_int_equal(col, 28);
+	assert_int_equal(t->end - t->start, strlen("stores"));
+	source_linecol(&f.src, id->start, &line, &col);
+	assert_int_equal(line, 2);
+	assert_int_equal(col, 5);
+	source_linecol(&f.src, tel->start, &line, &col);
+	assert_int_equal(line, 3);
+	source_linecol(&f.src, pk->start, &line, &col);
+	assert_int_equal(line, 2);
+	assert_int_equal(col, 12);
+	source_linecol(&f.src, fk->start, &line, &col);
+	assert_int_equal(line, 3);
+	/* not found: its table's declaration */
+	assert_int_equal(other->start, t->start);
+	/* inside a DO block's guard */
+	source_linecol(&f.src, mood->start, &line, &col);
+	assert_int_equal(line, 5);
+	assert_int_equal(col, 25);
+	/* a schema-qualified ALTER TABLE ... ADD COLUMN */
+	source_linecol(&f.src, note->start, &line, &col);
+	assert_int_equal(line, 6);
+	assert_int_equal(col, 49);
+	assert_null(lost->src);
+
+	model_release(&m);
+	sqlfile_release(&f);
+	diag_release(&d);
+}
+
+static void test_default_constraint_names(void **state)
+{
+	(void)state;
+	char *s = diff_default_constraint_name("product_prices", "store_id", "fkey");
+	assert_string_equal(s, "product_prices_store_id_fkey");
+	free(s);
+	s = diff_default_constraint_name("stores", NULL, "pkey");
+	assert_string_equal(s, "stores_pkey");
+	free(s);
+	/* 63 bytes at most, the longer part shortened first: what PostgreSQL 15 named it */
+	s = diff_default_constraint_name("a_table_with_a_really_quite_long_name_indeed_yes",
+					 "and_a_long_column_name_too", "key");
+	assert_int_equal(strlen(s), 63);
+	assert_string_equal(s, "a_table_with_a_really_quite_long_and_a_long_column_name_too_key");
+	free(s);
+}
+
+/* ---- array literals ---- */
+
+static void test_parse_array(void **state)
+{
+	(void)state;
+	struct arena a;
+	arena_init(&a);
+	const char **items;
+	assert_int_equal(catalog_parse_array(&a, "{}", &items), 0);
+	assert_int_equal(catalog_parse_array(&a, "{a,\"b c\",NULL,\"NULL\",\"x\\\"y\",\"p,q\"}", &items), 6);
+	assert_string_equal(items[0], "a");
+	assert_string_equal(items[1], "b c");
+	assert_null(items[2]);
+	assert_string_equal(items[3], "NULL");
+	assert_string_equal(items[4], "x\"y");
+	assert_string_equal(items[5], "p,q");
+	assert_int_equal(catalog_parse_array(&a, "not an array", &items), -1);
+	assert_int_equal(catalog_parse_array(&a, "{\"open", &items), -1);
+	assert_int_equal(catalog_parse_array(&a, NULL, &items), -1);
+	arena_release(&a);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_map_put_get_grow),
+		cmocka_unit_test(test_model_ids_and_keys),
+		cmocka_unit_test(test_model_sort_is_canonical),
+		cmocka_unit_test(test_model_order_follows_dependencies),
+		cmocka_unit_test(test_diff_missing_extra_changed),
+		cmocka_unit_test(test_diff_same_is_empty_and_dry_run_wording),
+		cmocka_unit_test(test_diff_unsupported_is_a_note),
+		cmocka_unit_test(test_locate_declarations),
+		cmocka_unit_test(test_default_constraint_names),
+		cmocka_unit_test(test_parse_array),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
