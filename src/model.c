@@ -888,6 +888,19 @@ static const struct {
 /* Key of the extensions' file in the one-file-per-schema layout (no schema name has a \x01). */
 #define EXTENSIONS_FILE "\x01extensions"
 
+/* Statement `stmt` (a position in the order) needs statement `needs`. */
+struct need {
+	size_t stmt, needs;
+};
+
+static int need_cmp(const void *a, const void *b)
+{
+	const struct need *x = a, *y = b;
+	if (x->stmt != y->stmt)
+		return x->stmt < y->stmt ? -1 : 1;
+	return x->needs < y->needs ? -1 : x->needs > y->needs;
+}
+
 /* A file name part from a schema name: letters, digits, '_' and '-' only. */
 static char *safe_name(const char *s)
 {
@@ -920,6 +933,25 @@ size_t model_write_sql(const struct model *m, PGconn *c, bool split, struct mode
 	struct map pos = MAP_INIT;	/* key -> position in order + 1 */
 	for (size_t i = 0; i < n; i++)
 		map_put(&pos, order[i]->key, (void *)(uintptr_t)(i + 1));
+	/*
+	 * What each statement needs, as positions in `order`: the dependencies
+	 * of the object and of everything written inside its statement (a
+	 * domain's CHECK calling a function, a column's default).
+	 */
+	VEC(struct need) needs = VEC_INIT;
+	for (size_t i = 0; i < m->objs.n; i++) {
+		const struct mobj *o = m->objs.v[i];
+		const struct mobj *st = statement_of(o);
+		size_t a = st ? (size_t)(uintptr_t)map_get(&pos, st->key) : 0;
+		for (unsigned d = 0; a && d < o->ndeps; d++) {
+			const struct mobj *dep = statement_of(o->deps[d]);
+			size_t b = dep ? (size_t)(uintptr_t)map_get(&pos, dep->key) : 0;
+			if (b && b != a)
+				VEC_PUSH(&needs, ((struct need){ a - 1, b - 1 }));
+		}
+	}
+	if (needs.n)
+		qsort(needs.v, needs.n, sizeof(*needs.v), need_cmp);
 	if (split) {
 		/*
 		 * A kind's file, unless the object needs one written to a later
@@ -927,15 +959,15 @@ size_t model_write_sql(const struct model *m, PGconn *c, bool split, struct mode
 		 */
 		for (size_t f = 0; f < NSPLIT; f++)
 			VEC_PUSH(&names, xstrdup(split_files[f].name));
+		size_t k = 0;
 		for (size_t i = 0; i < n; i++) {
 			for (size_t f = 0; f < NSPLIT; f++)
 				if (split_files[f].kinds & (1u << order[i]->kind))
 					file[i] = f;
-			for (unsigned d = 0; d < order[i]->ndeps; d++) {
-				const struct mobj *dep = statement_of(order[i]->deps[d]);
-				size_t q = dep ? (size_t)(uintptr_t)map_get(&pos, dep->key) : 0;
-				if (q && q - 1 < i && file[q - 1] > file[i])
-					file[i] = file[q - 1];
+			for (; k < needs.n && needs.v[k].stmt == i; k++) {
+				size_t q = needs.v[k].needs;
+				if (q < i && file[q] > file[i])
+					file[i] = file[q];
 			}
 		}
 	} else {
@@ -965,21 +997,18 @@ size_t model_write_sql(const struct model *m, PGconn *c, bool split, struct mode
 
 	/* A statement must not need one written in a later file. */
 	bool one_file = false;
-	for (size_t i = 0; i < n; i++) {
-		const struct mobj *o = order[i];
-		for (unsigned d = 0; d < o->ndeps; d++) {
-			const struct mobj *dep = statement_of(o->deps[d]);
-			size_t p = dep ? (size_t)(uintptr_t)map_get(&pos, dep->key) : 0;
-			if (!p || file[p - 1] <= file[i])
-				continue;
-			if (split)
-				buf_printf(warnings, "%s %s needs %s %s, which is written to a later file (%s): "
-					   "a dependency cycle\n", obj_kind_name(o->kind), o->id,
-					   obj_kind_name(dep->kind), dep->id, names.v[file[p - 1]]);
-			else
-				one_file = true;
-		}
+	for (size_t k = 0; k < needs.n; k++) {
+		size_t i = needs.v[k].stmt, q = needs.v[k].needs;
+		if (file[q] <= file[i])
+			continue;
+		if (split)
+			buf_printf(warnings, "%s %s needs %s %s, which is written to a later file (%s): "
+				   "a dependency cycle\n", obj_kind_name(order[i]->kind), order[i]->id,
+				   obj_kind_name(order[q]->kind), order[q]->id, names.v[file[q]]);
+		else
+			one_file = true;
 	}
+	VEC_FREE(&needs);
 	if (one_file) {
 		buf_adds(warnings, "the schemas depend on each other both ways: writing one file\n");
 		for (size_t i = 0; i < names.n; i++)

@@ -274,6 +274,19 @@ $r = $p->ssot('drift', '--db', $live, '--format', 'json', '--grants');
 is_deeply([ finding_lines(decode_or_diag($r)) ], [ 'note unsupported app.total_sum(integer)' ],
 	'inspect --split --grants round trip: no drift, grants included');
 
+# objects that need each other across kinds and schemas
+my $deps = fresh_db("$root/tests/drift/inspect-deps.sql");
+for my $layout ([], ['--split']) {
+	remove_tree($p->dir . '/db');
+	$r = $p->ssot('inspect', '--db', $deps, '--out', 'db/run', @$layout);
+	is($r->{rc}, 0, "inspect @$layout of cross-schema dependencies") or diag($r->{err});
+	$r = $p->ssot('drift', '--db', $deps, '--format', 'json');
+	is($r->{rc}, 0, "inspect @$layout round trip with cross-schema dependencies: no drift") or diag($r->{out} . $r->{err});
+}
+like($p->read('db/run/50_functions.sql'), qr/CREATE DOMAIN "z"\."pos"/,
+	'--split: a domain whose CHECK calls a function is written with the functions');
+drop_db($deps);
+
 $r = $p->ssot('inspect', '--db', $live, '--format', 'json');
 is($r->{rc}, 0, 'inspect --format json');
 my $model = eval { decode_json($r->{out}) };
