@@ -18,6 +18,7 @@ use Test::More;
 use JSON::PP;
 use File::Path qw(remove_tree make_path);
 use Cwd qw(abs_path);
+use POSIX ();
 
 my $root = abs_path('.');
 my $p = SsotTest->project();
@@ -102,25 +103,28 @@ for my $w (0 .. $workers - 1) {
 		push @pids, $pid;
 		next;
 	}
-	for my $i (grep { $_ % $workers == $w } 0 .. $#cases) {
-		my $dir = $cases[$i];
-		my $sqldir = "db_case$w";
-		remove_tree($p->dir . "/$sqldir");
-		system('cp', '-R', "$dir/db", $p->dir . "/$sqldir") == 0 or die "cp: $?";
-		(my $dbname = "case_$i") =~ s/\W/_/g;
-		$p->sql("DROP DATABASE IF EXISTS $dbname");
-		$p->sql("CREATE DATABASE $dbname TEMPLATE template0");
-		my $url = db_url($dbname);
-		my $b = $p->run_cmd(['psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', $url, '-f', "$dir/live.sql"]);
-		my $r = $b->{rc} ? { rc => -1, out => '', err => "live.sql failed: $b->{err}" }
-			: $p->ssot('--dir', $sqldir, 'drift', '--db', $url, '--format', 'json', read_lines("$dir/args"));
-		$p->sql("DROP DATABASE IF EXISTS $dbname");
-		open(my $fh, '>', $p->dir . "/result_$i.json") or die;
-		print $fh encode_json({ rc => $r->{rc}, out => $r->{out}, err => $r->{err} });
-		close($fh);
-	}
-	$p->{dir} = undef;	# the parent cleans up
-	exit 0;
+	# a worker never runs the project's destructor (the parent owns the cluster)
+	eval {
+		for my $i (grep { $_ % $workers == $w } 0 .. $#cases) {
+			my $dir = $cases[$i];
+			my $sqldir = "db_case$w";
+			remove_tree($p->dir . "/$sqldir");
+			system('cp', '-R', "$dir/db", $p->dir . "/$sqldir") == 0 or die "cp: $?";
+			(my $dbname = "case_$i") =~ s/\W/_/g;
+			$p->sql("DROP DATABASE IF EXISTS $dbname");
+			$p->sql("CREATE DATABASE $dbname TEMPLATE template0");
+			my $url = db_url($dbname);
+			my $b = $p->run_cmd(['psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', $url, '-f', "$dir/live.sql"]);
+			my $r = $b->{rc} ? { rc => -1, out => '', err => "live.sql failed: $b->{err}" }
+				: $p->ssot('--dir', $sqldir, 'drift', '--db', $url, '--format', 'json', read_lines("$dir/args"));
+			$p->sql("DROP DATABASE IF EXISTS $dbname");
+			open(my $fh, '>', $p->dir . "/result_$i.json") or die;
+			print $fh encode_json({ rc => $r->{rc}, out => $r->{out}, err => $r->{err} });
+			close($fh);
+		}
+		1;
+	} or warn "worker $w: $@";
+	POSIX::_exit(0);
 }
 waitpid($_, 0) for @pids;
 for my $i (0 .. $#cases) {
