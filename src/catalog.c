@@ -26,10 +26,16 @@
 	"EXISTS (SELECT FROM pg_catalog.pg_depend xd WHERE xd.classid = " REG(cat) \
 	" AND xd.objid = " oidexpr " AND xd.deptype = 'e')"
 
-/* Its comment, as column `description`. */
+/*
+ * Its comment, as column `description`. A lateral lookup, so that every row
+ * probes pg_description's index: as a plain join the planner, misled by the
+ * statistics of freshly created catalogs, rescans a materialized copy of
+ * pg_description per row (quadratic: 0.5 s for 3,000 tables).
+ */
 #define DESC_JOIN(cat, oidexpr, subid) \
-	" LEFT JOIN pg_catalog.pg_description d ON d.classoid = " REG(cat) \
-	" AND d.objoid = " oidexpr " AND d.objsubid = " subid
+	" LEFT JOIN LATERAL (SELECT dd.description FROM pg_catalog.pg_description dd" \
+	" WHERE dd.objoid = " oidexpr " AND dd.classoid = " REG(cat) \
+	" AND dd.objsubid = " subid " OFFSET 0) d ON true"
 
 /*
  * The schemas read, as a subquery of every query (a semi-join the planner
