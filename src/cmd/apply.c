@@ -90,7 +90,7 @@ static json_t *summary_json(const struct apply_result *r, const struct apply_opt
 	json_object_set_new(s, "dry_run", json_boolean(o->dry_run));
 	json_object_set_new(s, "files", json_integer(r->files));
 	json_object_set_new(s, "statements", json_integer(r->statements));
-	json_object_set_new(s, "skipped_existing", json_integer(r->skipped_notices));
+	json_object_set_new(s, "skipped_if_exists", json_integer(r->skipped_notices));
 	json_object_set_new(s, "retries", json_integer(r->retries));
 	json_object_set_new(s, "duration_ms", json_real(r->ms));
 	json_object_set_new(s, "run_id", r->run_id ? json_integer(r->run_id) : json_null());
@@ -178,7 +178,7 @@ static void print_text_report(const struct global_opts *g, const struct apply_re
 		if (r->run_id)
 			buf_printf(&line, " (run %lld)", r->run_id);
 		if (r->skipped_notices)
-			buf_printf(&line, "; %d already existed", r->skipped_notices);
+			buf_printf(&line, "; %d skipped by IF [NOT] EXISTS", r->skipped_notices);
 		if (o->tests == TESTS_ALWAYS)
 			buf_printf(&line, "; tests %d/%d", r->tests_passed, r->tests_passed + r->tests_failed);
 		if (r->retries)

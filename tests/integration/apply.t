@@ -30,7 +30,7 @@ is($p->sql("select count(*) from a"), '0', 'seed did not run without --seed');
 
 $r = $p->ssot('apply');
 is($r->{rc}, 0, 'second apply exits 0');
-like($r->{out}, qr/\(run 2\); \d+ already existed/, 'second apply counts the skipped objects');
+like($r->{out}, qr/\(run 2\); \d+ skipped by IF \[NOT\] EXISTS/, 'second apply counts the skipped objects');
 unlike($r->{err}, qr/already exists, skipping/, 'skipping notices are counted, not printed');
 is($p->catalog_snapshot, $snap1, 'second apply changes nothing in the catalog');
 is($p->sql("select count(*) from ssot.runs"), '2', 'ledger has two runs');

@@ -85,6 +85,14 @@ $p->write('db/reset/00_drop.sql', "DROP TABLE IF EXISTS more;\n");
 $r = $p->ssot({ env => { STAGE_URL => $p->url } }, 'apply', '--env', 'stage', '--reset');
 is($r->{rc}, 2, 'reset on a protected env without consent exits 2');
 like($r->{err}, qr/refusing --reset on protected environment without consent/, 'refusal message');
+# at a terminal: the database name typed is the consent (script(1) gives a pty)
+my $cmd = "$SsotTest::BIN apply --env stage --reset";
+$r = $p->run_cmd(['sh', '-c', "(sleep 1; echo wrong) | script -qec '$cmd' /dev/null"], env => { STAGE_URL => $p->url });
+like($r->{out}, qr/type the database name \(dev\) to continue/, 'tty: asks for the database name');
+like($r->{out}, qr/ssot: error: the name does not match; nothing was done/, 'tty: a wrong name refuses');
+is($p->sql("select count(*) from ssot.runs where environment = 'stage'"), '0', 'tty: nothing applied after a wrong name');
+$r = $p->run_cmd(['sh', '-c', "(sleep 1; echo dev) | script -qec '$cmd' /dev/null"], env => { STAGE_URL => $p->url });
+like($r->{out}, qr/^applied \d+ files/m, 'tty: the right name applies') or diag($r->{out});
 $r = $p->ssot({ env => { STAGE_URL => $p->url } }, 'apply', '--env', 'stage', '--reset', '--yes');
 is($r->{rc}, 0, 'reset with --yes') or diag($r->{out} . $r->{err});
 is($p->sql("select environment from ssot.runs order by id desc limit 1"), 'stage', 'ledger records the environment');
