@@ -772,20 +772,6 @@ static void walk(struct locator *l, const PgQuery__Node *n)
 	}
 }
 
-static void *pb_alloc(void *data, size_t size)
-{
-	(void)data;
-	return xmalloc(size ? size : 1);
-}
-
-static void pb_free(void *data, void *p)
-{
-	(void)data;
-	free(p);
-}
-
-static ProtobufCAllocator pb_allocator = { pb_alloc, pb_free, NULL };
-
 /* Parse text (NUL-terminated) and walk each of its statements at offset base. */
 static void walk_text(struct locator *l, const char *text, size_t base)
 {
@@ -794,7 +780,7 @@ static void walk_text(struct locator *l, const char *text, size_t base)
 		pg_query_free_protobuf_parse_result(r);
 		return;
 	}
-	PgQuery__ParseResult *tree = pg_query__parse_result__unpack(&pb_allocator, r.parse_tree.len,
+	PgQuery__ParseResult *tree = pg_query__parse_result__unpack(&sqlfile_pb_allocator, r.parse_tree.len,
 								    (const uint8_t *)r.parse_tree.data);
 	pg_query_free_protobuf_parse_result(r);
 	if (!tree)
@@ -806,7 +792,7 @@ static void walk_text(struct locator *l, const char *text, size_t base)
 	for (size_t i = 0; i < tree->n_stmts; i++)
 		if (tree->stmts[i]->stmt)
 			walk(l, tree->stmts[i]->stmt);
-	pg_query__parse_result__free_unpacked(tree, &pb_allocator);
+	pg_query__parse_result__free_unpacked(tree, &sqlfile_pb_allocator);
 	l->base = saved_base;
 	l->stmt_start = saved_start;
 	l->stmt_end = saved_end;
@@ -841,7 +827,7 @@ static void walk_do_body(struct locator *l, const struct stmt *st)
 	char *body = xstrndup(t + bs, (size_t)(end - (t + bs)));
 	PgQueryScanResult sr = pg_query_scan(body);
 	PgQuery__ScanResult *scan = sr.error ? NULL :
-		pg_query__scan_result__unpack(&pb_allocator, sr.pbuf.len, (const uint8_t *)sr.pbuf.data);
+		pg_query__scan_result__unpack(&sqlfile_pb_allocator, sr.pbuf.len, (const uint8_t *)sr.pbuf.data);
 	pg_query_free_scan_result(sr);
 	for (size_t k = 0; scan && k < scan->n_tokens; k++) {
 		PgQuery__Token tok = scan->tokens[k]->token;
@@ -858,7 +844,7 @@ static void walk_do_body(struct locator *l, const struct stmt *st)
 		k = j;
 	}
 	if (scan)
-		pg_query__scan_result__free_unpacked(scan, &pb_allocator);
+		pg_query__scan_result__free_unpacked(scan, &sqlfile_pb_allocator);
 	free(body);
 }
 

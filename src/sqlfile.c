@@ -46,7 +46,7 @@ static void pb_free(void *data, void *p)
 	free(p);
 }
 
-static ProtobufCAllocator pb_allocator = { pb_alloc, pb_free, NULL };
+ProtobufCAllocator sqlfile_pb_allocator = { pb_alloc, pb_free, NULL };
 
 /* ---- scanner tokens ---------------------------------------------------- */
 
@@ -61,7 +61,7 @@ static int tokens_scan(struct tokens *t, const char *text)
 	PgQueryScanResult r = pg_query_scan(text);
 	int rc = -1;
 	if (!r.error) {
-		t->scan = pg_query__scan_result__unpack(&pb_allocator, r.pbuf.len,
+		t->scan = pg_query__scan_result__unpack(&sqlfile_pb_allocator, r.pbuf.len,
 							(const uint8_t *)r.pbuf.data);
 		if (!t->scan)
 			abort();	/* libpg_query produced protobuf it cannot read */
@@ -74,7 +74,7 @@ static int tokens_scan(struct tokens *t, const char *text)
 static void tokens_release(struct tokens *t)
 {
 	if (t->scan)
-		pg_query__scan_result__free_unpacked(t->scan, &pb_allocator);
+		pg_query__scan_result__free_unpacked(t->scan, &sqlfile_pb_allocator);
 	t->scan = NULL;
 }
 
@@ -504,7 +504,7 @@ static const char *alter_table_tag(const PgQuery__AlterTableStmt *a, unsigned *f
  * PreventInTransactionBlock() calls for STMT_NONTX and its CreateCommandTag()
  * for the names.
  */
-static const char *classify(const PgQuery__Node *n, unsigned *flags)
+const char *sqlfile_classify(const PgQuery__Node *n, unsigned *flags)
 {
 	switch (n->node_case) {
 	case PG_QUERY__NODE__NODE_SELECT_STMT:
@@ -552,11 +552,11 @@ static const char *classify(const PgQuery__Node *n, unsigned *flags)
 		return drop_tag(n->drop_stmt->remove_type);
 	case PG_QUERY__NODE__NODE_REINDEX_STMT: {
 		const PgQuery__ReindexStmt *r = n->reindex_stmt;
-		if (defelem_on(find_defelem(r->params, r->n_params, "concurrently")) ||
-		    r->kind == PG_QUERY__REINDEX_OBJECT_TYPE__REINDEX_OBJECT_SYSTEM ||
+		bool concurrently = defelem_on(find_defelem(r->params, r->n_params, "concurrently"));
+		if (concurrently || r->kind == PG_QUERY__REINDEX_OBJECT_TYPE__REINDEX_OBJECT_SYSTEM ||
 		    r->kind == PG_QUERY__REINDEX_OBJECT_TYPE__REINDEX_OBJECT_DATABASE)
 			*flags |= STMT_NONTX;
-		return "REINDEX";
+		return concurrently ? "REINDEX CONCURRENTLY" : "REINDEX";
 	}
 	case PG_QUERY__NODE__NODE_VACUUM_STMT:
 		if (n->vacuum_stmt->is_vacuumcmd) {
@@ -903,7 +903,7 @@ static int split(struct sqlfile *f, struct diag *d)
 		return 1;
 	}
 
-	f->tree = pg_query__parse_result__unpack(&pb_allocator, r.parse_tree.len,
+	f->tree = pg_query__parse_result__unpack(&sqlfile_pb_allocator, r.parse_tree.len,
 						 (const uint8_t *)r.parse_tree.data);
 	pg_query_free_protobuf_parse_result(r);
 	if (!f->tree)
@@ -917,7 +917,7 @@ static int split(struct sqlfile *f, struct diag *d)
 		stmt_range(f, &comments, &cursor, raw, &start, &end);
 		s.start = start;
 		s.len = end - start;
-		s.tag = classify(raw->stmt, &s.flags);
+		s.tag = sqlfile_classify(raw->stmt, &s.flags);
 		if (s.flags & (STMT_DO | STMT_FUNCTION))
 			s.body_start = body_start(f, &comments, raw->stmt);
 		VEC_PUSH(&f->stmts, s);
@@ -946,7 +946,7 @@ int sqlfile_parse_text(struct sqlfile *f, const char *display_path, const char *
 void sqlfile_release(struct sqlfile *f)
 {
 	if (f->tree)
-		pg_query__parse_result__free_unpacked(f->tree, &pb_allocator);
+		pg_query__parse_result__free_unpacked(f->tree, &sqlfile_pb_allocator);
 	VEC_FREE(&f->stmts);
 	source_release(&f->src);
 	memset(f, 0, sizeof(*f));

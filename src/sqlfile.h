@@ -66,4 +66,16 @@ void sqlfile_release(struct sqlfile *f);
 /* A copy of statement i's text (caller frees). */
 char *sqlfile_stmt_text(const struct sqlfile *f, size_t i);
 
+struct PgQuery__Node;
+struct ProtobufCAllocator;
+
+/* protobuf-c allocator for libpg_query trees: xmalloc, so out of memory aborts. */
+extern struct ProtobufCAllocator sqlfile_pb_allocator;
+/*
+ * Flags (STMT_*) and static command tag of one parse node: what
+ * sqlfile_load computes for each top-level statement, for callers that
+ * walk statements sqlfile does not see (inside DO blocks and bodies).
+ */
+const char *sqlfile_classify(const struct PgQuery__Node *n, unsigned *flags);
+
 #endif
