@@ -84,6 +84,40 @@ static double elapsed_ms(const struct timespec *since)
 
 /* ---- notices -------------------------------------------------------- */
 
+/* The line number N of "PL/pgSQL function inline_code_block line N", or 0. */
+static int do_block_line(const char *context, bool *innermost)
+{
+	const char *key = "PL/pgSQL function inline_code_block line ";
+	const char *hit = context ? strstr(context, key) : NULL;
+	if (!hit)
+		return 0;
+	/* innermost: no other PL/pgSQL frame comes before the DO block's */
+	const char *first = strstr(context, "PL/pgSQL function ");
+	*innermost = first == hit;
+	return atoi(hit + strlen(key));
+}
+
+/*
+ * The line a message of statement st points at: the statement's first line,
+ * or for a message raised inside a DO block, the block's line N from the
+ * context (PL/pgSQL counts lines from the one holding the opening quote).
+ */
+static int message_line(struct sqlfile *f, const struct stmt *st, const char *context)
+{
+	int line, col;
+	source_linecol(&f->src, st->start, &line, &col);
+	bool innermost = false;
+	int n = st->body_start ? do_block_line(context, &innermost) : 0;
+	if (n > 0 && innermost) {
+		int body_line;
+		source_linecol(&f->src, st->body_start, &body_line, &col);
+		size_t end = st->start + st->len;
+		if (source_line_start(&f->src, body_line + n - 1) < end)
+			line = body_line + n - 1;
+	}
+	return line;
+}
+
 struct exec_ctx {
 	struct apply_result *r;
 	struct sqlfile *file;	/* statement being run, for notice positions */
@@ -110,9 +144,9 @@ static void notice_receiver(void *arg, const PGresult *res)
 		.message = xstrdup(msg),
 	};
 	if (x->file) {
-		int col;
 		an.file = xstrdup(x->file->src.path);
-		source_linecol(&x->file->src, x->file->stmts.v[x->stmt].start, &an.line, &col);
+		an.line = message_line(x->file, &x->file->stmts.v[x->stmt],
+				       PQresultErrorField(res, PG_DIAG_CONTEXT));
 	}
 	VEC_PUSH(&x->r->notices, an);
 }
@@ -140,19 +174,6 @@ static size_t token_end(const char *t, size_t len, size_t off)
 				return i + 1;
 	}
 	return source_advance_chars(t, len, off, 1);
-}
-
-/* The line number N of "PL/pgSQL function inline_code_block line N", or 0. */
-static int do_block_line(const char *context, bool *innermost)
-{
-	const char *key = "PL/pgSQL function inline_code_block line ";
-	const char *hit = context ? strstr(context, key) : NULL;
-	if (!hit)
-		return 0;
-	/* innermost: no other PL/pgSQL frame comes before the DO block's */
-	const char *first = strstr(context, "PL/pgSQL function ");
-	*innermost = first == hit;
-	return atoi(hit + strlen(key));
 }
 
 /*

@@ -81,6 +81,9 @@ $p->write('db/run/70_notice.sql', "\nDO \$\$ BEGIN RAISE NOTICE 'hello from %', 
 $r = $p->ssot('apply');
 is($r->{rc}, 0, 'apply with a notice');
 like($r->{err}, qr/^db\/run\/70_notice\.sql:2: NOTICE: hello from the file$/m, 'notice shown with file:line');
+$p->write('db/run/70_notice.sql', "DO \$\$\nBEGIN\n    PERFORM 1;\n    RAISE NOTICE 'third line of the block';\nEND\n\$\$;\n");
+$r = $p->ssot('apply');
+like($r->{err}, qr/^db\/run\/70_notice\.sql:4: NOTICE: third line of the block$/m, 'a notice in a DO block names the line of its RAISE') or diag($r->{err});
 $p->remove('db/run/70_notice.sql');
 
 # after-commit statements
