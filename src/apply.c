@@ -3,6 +3,8 @@
 #include "util/hash.h"
 #include "util/xalloc.h"
 
+#include <pg_query/pg_query.pb-c.h>
+
 #include <ctype.h>
 #include <stdarg.h>
 #include <pwd.h>
@@ -244,8 +246,66 @@ static void error_span(struct sqlfile *f, const struct stmt *st, const PGresult 
 	}
 }
 
-static void add_sql_error(struct diag *d, struct sqlfile *f, size_t si, const PGresult *res,
-			  const char *rule, const char *prefix)
+/*
+ * The innermost frame of an error's context when it is a named PL/pgSQL
+ * function ("PL/pgSQL function app.total(integer) line 3 at RETURN"): its
+ * unqualified name into `name` and its line. Returns false for none (or for
+ * a DO block, whose lines error_span maps already).
+ */
+static bool function_frame(const char *context, char *name, size_t cap, int *line)
+{
+	const char *key = "PL/pgSQL function ";
+	const char *hit = context ? strstr(context, key) : NULL;
+	if (!hit)
+		return false;
+	const char *sig = hit + strlen(key);
+	const char *paren = strchr(sig, '(');
+	const char *at = strstr(sig, " line ");
+	if (!paren || !at || paren > at || !strncmp(sig, "inline_code_block", 17))
+		return false;
+	const char *start = sig;
+	for (const char *p = sig; p < paren; p++)
+		if (*p == '.')
+			start = p + 1;
+	size_t n = (size_t)(paren - start);
+	if (n >= 2 && start[0] == '"' && start[n - 1] == '"')
+		start++, n -= 2;
+	if (n == 0 || n >= cap)
+		return false;
+	memcpy(name, start, n);
+	name[n] = '\0';
+	*line = atoi(at + 6);
+	return *line > 0;
+}
+
+/*
+ * "db/run/20_fn.sql:14" for line `line` of the body of the function `name`
+ * created by one of the files, or NULL (caller frees).
+ */
+static char *function_location(const struct apply_result *r, const char *name, int line)
+{
+	for (size_t i = 0; i < r->sqlfiles.n; i++) {
+		struct sqlfile *f = r->sqlfiles.v[i];
+		for (size_t s = 0; f->tree && s < f->stmts.n; s++) {
+			const struct stmt *st = &f->stmts.v[s];
+			if (!(st->flags & STMT_FUNCTION) || !st->body_start)
+				continue;
+			const PgQuery__CreateFunctionStmt *cf = f->tree->stmts[s]->stmt->create_function_stmt;
+			if (!cf || cf->n_funcname == 0)
+				continue;
+			const PgQuery__Node *last = cf->funcname[cf->n_funcname - 1];
+			if (last->node_case != PG_QUERY__NODE__NODE_STRING || strcmp(last->string->sval, name) != 0)
+				continue;
+			int body_line, col;
+			source_linecol(&f->src, st->body_start, &body_line, &col);
+			return xasprintf("%s:%d", f->src.path, body_line + line - 1);
+		}
+	}
+	return NULL;
+}
+
+static void add_sql_error(const struct apply_result *r, struct diag *d, struct sqlfile *f, size_t si,
+			  const PGresult *res, const char *rule, const char *prefix)
 {
 	const struct stmt *st = &f->stmts.v[si];
 	size_t start, end;
@@ -262,6 +322,13 @@ static void add_sql_error(struct diag *d, struct sqlfile *f, size_t si, const PG
 		if (detail)
 			buf_printf(&b, "%s\n", detail);
 		buf_printf(&b, "where: %s", context);
+		char fname[256];
+		int fline;
+		char *loc = NULL;
+		if (function_frame(context, fname, sizeof(fname), &fline) &&
+		    (loc = function_location(r, fname, fline)) != NULL)
+			buf_printf(&b, "\nraised in function %s at %s", fname, loc);
+		free(loc);
 		diag_set(&fd->detail, b.s);
 		buf_release(&b);
 	} else {
@@ -644,7 +711,7 @@ static enum step handle_result(struct exec_ctx *x, struct sqlfile *f, size_t si,
 		*retry_reason = xasprintf("%s:%d: %s", f->src.path, line, m ? m : state);
 		return STEP_RETRY;
 	}
-	add_sql_error(d, f, si, res, rule, prefix);
+	add_sql_error(x->r, d, f, si, res, rule, prefix);
 	return STEP_SQL_ERROR;
 }
 
@@ -665,7 +732,7 @@ static enum step run_stmt(struct exec_ctx *x, struct sqlfile *f, size_t si, stru
 		PQclear(res);
 		while ((res = PQgetResult(x->c)) != NULL) {
 			if (PQresultStatus(res) == PGRES_FATAL_ERROR)
-				add_sql_error(d, f, si, res, rule, prefix);
+				add_sql_error(x->r, d, f, si, res, rule, prefix);
 			PQclear(res);
 		}
 		if (st == PGRES_COPY_OUT)

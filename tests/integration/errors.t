@@ -78,6 +78,26 @@ $p->write('db/run/30_three.sql', "CREATE OR REPLACE FUNCTION g() RETURNS int\nLA
 $r = $p->ssot('apply');
 like($r->{out}, qr/^db\/run\/30_three\.sql:3:10: error: column "nope" does not exist/m, 'SQL function body error line') or diag($r->{out});
 
+# a runtime error inside a function of the files: located at the call, with
+# the line of the function body it was raised on
+$p->write('db/run/25_fn.sql', <<'SQL');
+CREATE OR REPLACE FUNCTION app_ratio(a int, b int) RETURNS int
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF b < 0 THEN
+        RETURN 0;
+    END IF;
+    RETURN a / b;
+END
+$$;
+SQL
+$p->write('db/run/30_three.sql', "CREATE TABLE IF NOT EXISTS three (id int);\nSELECT app_ratio(1, 0);\n");
+$r = $p->ssot('apply');
+is($r->{rc}, 1, 'runtime error in a function exits 1');
+like($r->{out}, qr/^db\/run\/30_three\.sql:2:1: error: division by zero \[22012\]$/m, 'located at the calling statement') or diag($r->{out});
+like($r->{out}, qr/raised in function app_ratio at db\/run\/25_fn\.sql:7$/m, 'names the line in the function body') or diag($r->{out});
+$p->remove('db/run/25_fn.sql');
+
 # parse errors are found before anything runs
 $p->write('db/run/30_three.sql', "CREATE TABLE IF NOT EXISTS three (id int);\nCREATE TABEL x (id int);\n");
 $r = $p->ssot('apply');
