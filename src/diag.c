@@ -538,19 +538,6 @@ static const char *sarif_rule_id(const struct finding *f)
 	return f->rule ? f->rule : "ssot";
 }
 
-static const char *sarif_level(enum severity sev)
-{
-	switch (sev) {
-	case SEV_ERROR:
-		return "error";
-	case SEV_WARNING:
-		return "warning";
-	case SEV_NOTE:
-		return "note";
-	}
-	return "error";
-}
-
 /*
  * A relative URI reference for a project path: forward slashes, no leading
  * "./", and every byte outside RFC 3986's path characters percent-encoded
@@ -723,7 +710,7 @@ static size_t rule_index(json_t *rules, const struct finding *f)
 	json_object_set_new(text, "text", jstr(f->help ? f->help : f->message));
 	json_object_set_new(r, "help", text);
 	json_t *config = json_object();
-	json_object_set_new(config, "level", json_string(sarif_level(f->severity)));
+	json_object_set_new(config, "level", json_string(severity_name(f->severity)));
 	json_object_set_new(r, "defaultConfiguration", config);
 	json_array_append_new(rules, r);
 	return json_array_size(rules) - 1;
@@ -750,7 +737,7 @@ void diag_render_sarif(struct diag *d, FILE *out, const struct render_opts *o)
 		locate(f, &p);
 		json_object_set_new(r, "ruleId", jstr(sarif_rule_id(f)));
 		json_object_set_new(r, "ruleIndex", json_integer((json_int_t)rule_index(rules, f)));
-		json_object_set_new(r, "level", json_string(sarif_level(f->severity)));
+		json_object_set_new(r, "level", json_string(severity_name(f->severity)));
 		json_object_set_new(msg, "text", jstr(text));
 		free(text);
 		json_object_set_new(r, "message", msg);

@@ -794,6 +794,17 @@ const char *sqlfile_classify(const PgQuery__Node *n, unsigned *flags)
 	}
 }
 
+const char *sqlfile_option_string(PgQuery__Node *const *opts, size_t n, const char *name)
+{
+	const PgQuery__DefElem *e = find_defelem((PgQuery__Node **)opts, n, name);
+	if (!e || !e->arg)
+		return NULL;
+	const PgQuery__Node *v = e->arg;
+	if (v->node_case == PG_QUERY__NODE__NODE_LIST && v->list->n_items)
+		v = v->list->items[0];
+	return v->node_case == PG_QUERY__NODE__NODE_STRING ? v->string->sval : NULL;
+}
+
 /* ---- bodies ------------------------------------------------------------ */
 
 /*

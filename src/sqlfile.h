@@ -78,4 +78,11 @@ extern struct ProtobufCAllocator sqlfile_pb_allocator;
  */
 const char *sqlfile_classify(const struct PgQuery__Node *n, unsigned *flags);
 
+/*
+ * The string value of option `name` ("language", "as") in the DefElem list
+ * of a DO or CREATE FUNCTION (the first element when the value is a list, as
+ * AS is), or NULL. Points into the tree.
+ */
+const char *sqlfile_option_string(struct PgQuery__Node *const *opts, size_t n, const char *name);
+
 #endif

@@ -542,23 +542,6 @@ static void walk_plpgsql_json(struct walk *w, const struct stmt *st, json_t *j, 
 			walk_plpgsql_json(w, st, v, lineno);
 }
 
-/* The string of option `name` (LANGUAGE, AS) of a DO or CREATE FUNCTION. */
-static const char *option_string(PgQuery__Node *const *opts, size_t n, const char *name)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (opts[i]->node_case != PG_QUERY__NODE__NODE_DEF_ELEM)
-			continue;
-		const PgQuery__DefElem *e = opts[i]->def_elem;
-		if (strcmp(e->defname, name) != 0 || !e->arg)
-			continue;
-		if (e->arg->node_case == PG_QUERY__NODE__NODE_STRING)
-			return e->arg->string->sval;
-		if (e->arg->node_case == PG_QUERY__NODE__NODE_LIST && e->arg->list->n_items)
-			return str_node(e->arg->list->items[0]);
-	}
-	return NULL;
-}
-
 /* The statements inside a DO block or a function body. */
 static void walk_body(struct walk *w, const struct stmt *st, const char *lang, const char *body)
 {
@@ -629,8 +612,8 @@ static void facts_build(struct facts *fx, struct sqlfile *const *files, size_t n
 				struct body b = { f, s, BODY_DO, NULL };
 				VEC_PUSH(&fx->bodies, b);
 				w.body = BODY_DO;
-				const char *lang = option_string(d->args, d->n_args, "language");
-				walk_body(&w, st, lang ? lang : "plpgsql", option_string(d->args, d->n_args, "as"));
+				const char *lang = sqlfile_option_string(d->args, d->n_args, "language");
+				walk_body(&w, st, lang ? lang : "plpgsql", sqlfile_option_string(d->args, d->n_args, "as"));
 				continue;
 			}
 			case PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT: {
@@ -640,8 +623,8 @@ static void facts_build(struct facts *fx, struct sqlfile *const *files, size_t n
 				VEC_PUSH(&fx->bodies, b);
 				w.body = BODY_FUNCTION;
 				w.func = fn;
-				walk_body(&w, st, option_string(cf->options, cf->n_options, "language"),
-					  option_string(cf->options, cf->n_options, "as"));
+				walk_body(&w, st, sqlfile_option_string(cf->options, cf->n_options, "language"),
+					  sqlfile_option_string(cf->options, cf->n_options, "as"));
 				break;	/* and its tree: a BEGIN ATOMIC body lives there */
 			}
 			default:

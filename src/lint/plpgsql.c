@@ -238,23 +238,6 @@ static void walk_list(struct walk *w, json_t *list, bool cond, const struct guar
 		walk_stmt(w, s, cond, g);
 }
 
-static const char *option_string(PgQuery__Node *const *opts, size_t n, const char *name)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (opts[i]->node_case != PG_QUERY__NODE__NODE_DEF_ELEM)
-			continue;
-		const PgQuery__DefElem *e = opts[i]->def_elem;
-		if (strcmp(e->defname, name) != 0 || !e->arg)
-			continue;
-		if (e->arg->node_case == PG_QUERY__NODE__NODE_STRING)
-			return e->arg->string->sval;
-		if (e->arg->node_case == PG_QUERY__NODE__NODE_LIST && e->arg->list->n_items &&
-		    e->arg->list->items[0]->node_case == PG_QUERY__NODE__NODE_STRING)
-			return e->arg->list->items[0]->string->sval;
-	}
-	return NULL;
-}
-
 /*
  * Whether a function body can hold anything the function rules look at.
  * Those are all keywords, so a body without any of these words needs no
@@ -286,10 +269,10 @@ void lint_plpgsql_body(struct lint_ctx *c, const struct stmt *s)
 	const char *lang;
 	if (n->node_case == PG_QUERY__NODE__NODE_DO_STMT) {
 		block = BLOCK_DO;
-		lang = option_string(n->do_stmt->args, n->do_stmt->n_args, "language");
+		lang = sqlfile_option_string(n->do_stmt->args, n->do_stmt->n_args, "language");
 	} else if (n->node_case == PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT) {
 		block = BLOCK_FUNCTION;
-		lang = option_string(n->create_function_stmt->options, n->create_function_stmt->n_options,
+		lang = sqlfile_option_string(n->create_function_stmt->options, n->create_function_stmt->n_options,
 				     "language");
 	} else {
 		return;
@@ -301,7 +284,7 @@ void lint_plpgsql_body(struct lint_ctx *c, const struct stmt *s)
 		return;
 
 	if (!strcmp(lang, "sql")) {
-		const char *body = option_string(n->create_function_stmt->options, n->create_function_stmt->n_options, "as");
+		const char *body = sqlfile_option_string(n->create_function_stmt->options, n->create_function_stmt->n_options, "as");
 		if (!body)
 			return;	/* BEGIN ATOMIC bodies are in the tree itself: see below */
 		bool exact = s->body_start && !strncmp(text + s->body_start, body, strlen(body));
