@@ -17,28 +17,6 @@
 
 /* ---- interruption --------------------------------------------------- */
 
-static volatile sig_atomic_t interrupted;
-static PGcancel *volatile current_cancel;
-
-void apply_cancel_from_signal(void)
-{
-	char errbuf[256];
-	interrupted = 1;
-	PGcancel *cancel = current_cancel;
-	if (cancel)
-		PQcancel(cancel, errbuf, sizeof(errbuf));
-}
-
-bool apply_interrupted(void)
-{
-	return interrupted != 0;
-}
-
-void apply_clear_interrupt(void)
-{
-	interrupted = 0;
-}
-
 /* ---- results -------------------------------------------------------- */
 
 void apply_result_init(struct apply_result *r)
@@ -702,7 +680,7 @@ static enum step handle_result(struct exec_ctx *x, struct sqlfile *f, size_t si,
 	if (PQstatus(x->c) != CONNECTION_OK || !res)
 		return STEP_LOST;
 	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-	if (state && !strcmp(state, "57014") && interrupted)
+	if (state && !strcmp(state, "57014") && conn_interrupted())
 		return STEP_INTERRUPTED;
 	if (is_retryable(state) && retry_reason) {
 		const char *m = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
@@ -877,7 +855,7 @@ static enum step attempt(struct exec_ctx *x, struct project *p, const struct app
 	}
 	if (o->dry_run && o->rehearsal)
 		o->rehearsal(o->rehearsal_ctx, c, false);
-	enum step result = interrupted ? STEP_INTERRUPTED : run_pipelined(x, r, d, retry_reason);
+	enum step result = conn_interrupted() ? STEP_INTERRUPTED : run_pipelined(x, r, d, retry_reason);
 
 	/* Tests, one by one, each in a savepoint that is rolled back. */
 	for (size_t i = 0; i < r->sqlfiles.n && result == STEP_OK; i++) {
@@ -890,7 +868,7 @@ static enum step attempt(struct exec_ctx *x, struct project *p, const struct app
 		simple(c, "SAVEPOINT ssot_test");
 		bool test_failed = false;
 		for (size_t s = 0; s < f->stmts.n; s++) {
-			if (interrupted) {
+			if (conn_interrupted()) {
 				result = STEP_INTERRUPTED;
 				break;
 			}
@@ -1010,16 +988,15 @@ enum apply_outcome apply_run(PGconn *c, struct project *p, const struct apply_op
 
 	struct exec_ctx x = { .r = r, .o = o, .c = c };
 	PQnoticeReceiver old_receiver = PQsetNoticeReceiver(c, notice_receiver, &x);
-	PGcancel *cancel = PQgetCancel(c);
-	current_cancel = cancel;
+	bool watching = conn_cancel_watch(c);
 
 	enum apply_outcome outcome = APPLY_OK;
 	long long key = apply_lock_key(o->ledger_schema);
 	struct buf lerr = BUF_INIT;
-	if (conn_advisory_lock(c, key, o->wait_ms, lock_waiting, (void *)o, &interrupted, &lerr) < 0) {
+	if (conn_advisory_lock(c, key, o->wait_ms, lock_waiting, (void *)o, conn_interrupt_flag(), &lerr) < 0) {
 		buf_adds(err, lerr.s);
 		buf_release(&lerr);
-		outcome = interrupted ? APPLY_INTERRUPTED : APPLY_ERROR;
+		outcome = conn_interrupted() ? APPLY_INTERRUPTED : APPLY_ERROR;
 		goto out;
 	}
 	buf_release(&lerr);
@@ -1036,7 +1013,7 @@ enum apply_outcome apply_run(PGconn *c, struct project *p, const struct apply_op
 	for (int attempt_no = 0;; attempt_no++) {
 		char *reason = NULL;
 		enum step stp = attempt(&x, p, o, d, r, &reason, err);
-		if (stp == STEP_RETRY && attempt_no < o->max_retries && !interrupted) {
+		if (stp == STEP_RETRY && attempt_no < o->max_retries && !conn_interrupted()) {
 			say(o, "%s; retrying the whole transaction (%d/%d)", reason, attempt_no + 1, o->max_retries);
 			free(reason);
 			r->retries++;
@@ -1062,14 +1039,14 @@ enum apply_outcome apply_run(PGconn *c, struct project *p, const struct apply_op
 	}
 
 	if (outcome == APPLY_OK && run_nontx(&x, o, d, r) > 0)
-		outcome = interrupted ? APPLY_INTERRUPTED : APPLY_SQL_FAILED;
+		outcome = conn_interrupted() ? APPLY_INTERRUPTED : APPLY_SQL_FAILED;
 
 unlock:
 	if (PQstatus(c) == CONNECTION_OK)
 		conn_advisory_unlock(c, key);
 out:
-	current_cancel = NULL;
-	PQfreeCancel(cancel);
+	if (watching)
+		conn_cancel_unwatch();
 	PQsetNoticeReceiver(c, old_receiver, NULL);
 	r->ms = elapsed_ms(&t0);
 	return r->outcome = outcome;

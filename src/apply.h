@@ -105,15 +105,6 @@ void apply_result_release(struct apply_result *r);
 enum apply_outcome apply_run(PGconn *c, struct project *p, const struct apply_opts *o,
 			     struct diag *d, struct apply_result *r, struct buf *err);
 
-/*
- * SIGINT support: the command layer's signal handler calls this. The first
- * call cancels the running query (PQcancel is async-signal-safe) and makes
- * apply_run roll back; apply_interrupted() tells whether it happened.
- */
-void apply_cancel_from_signal(void);
-bool apply_interrupted(void);
-void apply_clear_interrupt(void);
-
 /* The advisory lock key of a ledger schema (so all appliers agree). */
 long long apply_lock_key(const char *ledger_schema);
 

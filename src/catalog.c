@@ -1413,7 +1413,7 @@ static int exec_simple(PGconn *c, const char *sql, struct buf *err)
 	return 0;
 }
 
-int catalog_load(PGconn *c, const struct catalog_opts *o, struct model *m, struct buf *err)
+static int load(PGconn *c, const struct catalog_opts *o, struct model *m, struct buf *err)
 {
 	double t0 = now_ms();
 	int v = PQserverVersion(c);
@@ -1473,5 +1473,19 @@ int catalog_load(PGconn *c, const struct catalog_opts *o, struct model *m, struc
 	map_release(&x.cols);
 	arena_release(&x.tmp);
 	m->load_ms = now_ms() - t0;
+	return rc;
+}
+
+int catalog_load(PGconn *c, const struct catalog_opts *o, struct model *m, struct buf *err)
+{
+	/* Ctrl-C cancels the reads (unless an outer apply already watches this connection). */
+	bool watching = conn_cancel_watch(c);
+	int rc = load(c, o, m, err);
+	if (watching)
+		conn_cancel_unwatch();
+	if (rc < 0 && conn_interrupted()) {
+		buf_reset(err);
+		buf_adds(err, "interrupted while reading the catalogs");
+	}
 	return rc;
 }

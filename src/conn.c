@@ -3,6 +3,7 @@
 #include "util/xalloc.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -379,4 +380,65 @@ int parse_duration_ms(const char *s)
 	if (ms > 2147483647.0)
 		return -1;
 	return (int)ms;
+}
+
+/* ---- SIGINT ---------------------------------------------------------- */
+
+static volatile sig_atomic_t interrupted;
+static PGcancel *volatile cancel_target;
+static pthread_t main_thread;
+static bool main_thread_known;
+
+void conn_signals_init(void)
+{
+	main_thread = pthread_self();
+	main_thread_known = true;
+}
+
+void conn_cancel_from_signal(void)
+{
+	char errbuf[256];
+	interrupted = 1;
+	PGcancel *t = cancel_target;
+	if (t)
+		PQcancel(t, errbuf, sizeof(errbuf));
+}
+
+bool conn_interrupted(void)
+{
+	return interrupted != 0;
+}
+
+volatile sig_atomic_t *conn_interrupt_flag(void)
+{
+	return &interrupted;
+}
+
+bool conn_cancel_watch(PGconn *c)
+{
+	if (cancel_target || !main_thread_known || !pthread_equal(pthread_self(), main_thread))
+		return false;
+	cancel_target = PQgetCancel(c);
+	return cancel_target != NULL;
+}
+
+void conn_cancel_unwatch(void)
+{
+	PGcancel *t = cancel_target;
+	cancel_target = NULL;	/* the handler runs on this thread: it sees one or the other */
+	PQfreeCancel(t);
+}
+
+void conn_block_signals(sigset_t *old)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, old);
+}
+
+void conn_restore_signals(const sigset_t *old)
+{
+	pthread_sigmask(SIG_SETMASK, old, NULL);
 }

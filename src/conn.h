@@ -83,6 +83,26 @@ int conn_advisory_lock(PGconn *c, int64_t key, int wait_ms,
 		       volatile sig_atomic_t *interrupted, struct buf *err);
 int conn_advisory_unlock(PGconn *c, int64_t key);
 
+/*
+ * SIGINT support for every long query. The command layer's handler calls
+ * conn_cancel_from_signal(): it sets the interrupted flag and cancels the
+ * query of the connection registered with conn_cancel_watch() (PQcancel is
+ * async-signal-safe). Only the main thread registers, and worker threads
+ * block SIGINT (conn_block_signals), so the handler and the registration
+ * never race. conn_cancel_watch returns false when a connection is already
+ * registered (an outer caller's) or when called off the main thread; only a
+ * true return is undone with conn_cancel_unwatch().
+ */
+void conn_signals_init(void);
+void conn_cancel_from_signal(void);
+bool conn_interrupted(void);
+volatile sig_atomic_t *conn_interrupt_flag(void);
+bool conn_cancel_watch(PGconn *c);
+void conn_cancel_unwatch(void);
+/* Block SIGINT/SIGTERM in the calling thread (before creating workers); `old` gets the previous mask. */
+void conn_block_signals(sigset_t *old);
+void conn_restore_signals(const sigset_t *old);
+
 /* Parse "5s", "500ms", "2min", "1h", or a bare number of milliseconds. -1 if invalid. */
 int parse_duration_ms(const char *s);
 

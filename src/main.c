@@ -5,6 +5,7 @@
  */
 #include "cmd/cmd.h"
 #include "cluster.h"
+#include "conn.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -466,6 +467,9 @@ int main(int argc, char **argv)
 	opterr = 1;
 	int rc = cmd->fn(sub_argc, sub_argv, &g);
 	tempdb_drop_all();
+	/* A command cut short by Ctrl-C exits 130, whatever error the cancel left behind. */
+	if (rc != EXIT_OK && conn_interrupted())
+		rc = EXIT_INTERRUPTED;
 
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "%s: error: cannot write to standard output: %s\n", progname, strerror(errno));

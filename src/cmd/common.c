@@ -99,11 +99,12 @@ static void on_sigint(int sig)
 		(void)w;
 		_exit(EXIT_INTERRUPTED);
 	}
-	apply_cancel_from_signal();
+	conn_cancel_from_signal();
 }
 
 void cmd_install_sigint(void)
 {
+	conn_signals_init();
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_sigint;

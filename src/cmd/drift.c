@@ -497,8 +497,12 @@ int cmd_drift(int argc, char **argv, struct global_opts *g)
 		size_t to = from + (size_t)jobs < n ? from + (size_t)jobs : n;
 		pthread_t *th = xcalloc(to - from, sizeof(*th));
 		bool *started = xcalloc(to - from, sizeof(*started));
+		/* workers never take SIGINT: the main thread's handler owns the cancel */
+		sigset_t old_mask;
+		conn_block_signals(&old_mask);
 		for (size_t i = from; i < to; i++)
 			started[i - from] = pthread_create(&th[i - from], NULL, check_target, &tcs[i]) == 0;
+		conn_restore_signals(&old_mask);
 		for (size_t i = from; i < to; i++) {
 			if (started[i - from])
 				pthread_join(th[i - from], NULL);

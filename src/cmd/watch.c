@@ -505,7 +505,7 @@ int cmd_watch(int argc, char **argv, struct global_opts *g)
 			rc = EXIT_USAGE;
 			break;
 		}
-		if (apply_interrupted())
+		if (conn_interrupted())
 			break;	/* Ctrl-C while waiting: the normal way to stop */
 		if (got == 0)
 			continue;	/* another signal */

@@ -71,5 +71,44 @@ like($err, qr/interrupted again; exiting at once/, 'says it exits at once');
 for (1 .. 50) { last if $p->sql("select count(*) from pg_stat_activity where query like 'SELECT pg_sleep(30)%'") eq '0'; sleep 0.1 }
 is($p->sql("select to_regclass('a') is null"), 't', 'still nothing applied');
 
+# Ctrl-C during a catalog read: inspect waits on a view another session
+# holds exclusively; the first SIGINT cancels the read and exits 130
+$p->sql("CREATE TABLE IF NOT EXISTS locked_t (id int); CREATE OR REPLACE VIEW locked_v AS SELECT id FROM locked_t");
+my $holder = fork();
+if (!$holder) {
+	open(STDOUT, '>', '/dev/null');
+	exec('psql', '-X', '-q', '-d', $p->url, '-c', 'BEGIN; LOCK TABLE locked_v IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(20); COMMIT;')
+		or POSIX::_exit(127);
+}
+my $waiting = 0;
+for (1 .. 100) {
+	last if ($waiting = $p->sql("select count(*) from pg_locks where relation = 'locked_v'::regclass and granted")) ne '0';
+	sleep 0.1;
+}
+$pid = fork();
+if (!$pid) {
+	chdir($p->dir);
+	open(STDOUT, '>', '/dev/null');
+	open(STDERR, '>', $errfile);
+	exec($SsotTest::BIN, 'inspect', '--format', 'json') or POSIX::_exit(127);
+}
+my $blocked = 0;
+for (1 .. 100) {
+	last if ($blocked = $p->sql("select count(*) from pg_locks where relation = 'locked_v'::regclass and not granted")) ne '0';
+	sleep 0.1;
+}
+is($blocked, '1', 'inspect waits for the locked view');
+$t0 = time;
+kill 'INT', $pid;
+waitpid($pid, 0);
+$took = time - $t0;
+is($? >> 8, 130, 'SIGINT during a catalog read: exit 130');
+ok($took < 3, sprintf('the catalog read was cancelled at once (%.2f s)', $took));
+$err = do { local (@ARGV, $/) = ($errfile); <> };
+like($err, qr/interrupted while reading the catalogs/, 'says it was interrupted') or diag($err);
+kill 'TERM', $holder;
+$p->sql("select pg_terminate_backend(pid) from pg_stat_activity where query like 'BEGIN; LOCK TABLE locked_v%'");
+waitpid($holder, 0);
+
 unlink $errfile;
 done_testing();
