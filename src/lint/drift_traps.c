@@ -18,19 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *decl_key(struct lint_ctx *c, const char *kind, const char *name)
-{
-	size_t a = strlen(kind), b = strlen(name);
-	char *k = arena_alloc(&c->file->arena, a + b + 2);
-	memcpy(k, kind, a);
-	k[a] = ' ';
-	memcpy(k + a + 1, name, b + 1);
-	return k;
-}
-
 static void decl(struct lint_ctx *c, const char *kind, const char *name, const void *node, size_t at)
 {
-	struct fact *fa = fact_add(c, FACT_DECL, decl_key(c, kind, name), kind, at);
+	struct fact *fa = fact_add(c, FACT_DECL, join_key(c, kind, ' ', name), kind, at);
 	fa->node = node;
 }
 

@@ -115,23 +115,13 @@ void report_not_idempotent(struct lint_ctx *c, enum lint_rule_id r, const char *
 
 /* ---- guard keys: DROP ... IF EXISTS earlier in the file ------------------------ */
 
-static const char *key2(struct lint_ctx *c, const char *kind, const char *name)
-{
-	size_t a = strlen(kind), b = strlen(name);
-	char *k = arena_alloc(&c->file->arena, a + b + 2);
-	memcpy(k, kind, a);
-	k[a] = ':';
-	memcpy(k + a + 1, name, b + 1);
-	return k;
-}
-
 /* "schema.table.name" for objects that live on a table (trigger, policy, rule, constraint). */
 static const char *on_table_key(struct lint_ctx *c, const char *kind, const PgQuery__RangeVar *rv,
 				const char *name)
 {
 	const char *t = rv_key(c, rv);
 	char *full = xasprintf("%s.%s", t, name ? name : "");
-	const char *k = key2(c, kind, full);
+	const char *k = join_key(c, kind, ':', full);
 	free(full);
 	return k;
 }
@@ -210,7 +200,7 @@ static void add_drop_guards(struct lint_ctx *c, const PgQuery__DropStmt *d)
 			break;
 		}
 		if (name)
-			strmap_put(&c->file->guards, key2(c, kind, name), 1);
+			strmap_put(&c->file->guards, join_key(c, kind, ':', name), 1);
 	}
 }
 
@@ -441,14 +431,14 @@ void check_idempotency(struct lint_ctx *c)
 	case PG_QUERY__NODE__NODE_VIEW_STMT: {
 		const PgQuery__RangeVar *v = n->view_stmt->view;
 		create_or_replace(c, n->view_stmt->replace, "CREATE VIEW", v->relname,
-				  key2(c, "view", rv_key(c, v)), DUP_TABLE);
+				  join_key(c, "view", ':', rv_key(c, v)), DUP_TABLE);
 		break;
 	}
 	case PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT: {
 		const PgQuery__CreateFunctionStmt *f = n->create_function_stmt;
 		create_or_replace(c, f->replace, f->is_procedure ? "CREATE PROCEDURE" : "CREATE FUNCTION",
 				  last_name(f->funcname, f->n_funcname),
-				  key2(c, "function", qualified(c, f->funcname, f->n_funcname)), DUP_FUNCTION);
+				  join_key(c, "function", ':', qualified(c, f->funcname, f->n_funcname)), DUP_FUNCTION);
 		break;
 	}
 	case PG_QUERY__NODE__NODE_CREATE_TRIG_STMT: {
@@ -477,24 +467,24 @@ void check_idempotency(struct lint_ctx *c)
 	case PG_QUERY__NODE__NODE_CREATE_ENUM_STMT: {
 		const PgQuery__CreateEnumStmt *s = n->create_enum_stmt;
 		const char *q = type_name_of(c, s->type_name, s->n_type_name);
-		unguarded_create(c, "CREATE TYPE", key2(c, "type", q), last_name(s->type_name, s->n_type_name));
+		unguarded_create(c, "CREATE TYPE", join_key(c, "type", ':', q), last_name(s->type_name, s->n_type_name));
 		break;
 	}
 	case PG_QUERY__NODE__NODE_CREATE_RANGE_STMT: {
 		const PgQuery__CreateRangeStmt *s = n->create_range_stmt;
 		const char *q = type_name_of(c, s->type_name, s->n_type_name);
-		unguarded_create(c, "CREATE TYPE", key2(c, "type", q), last_name(s->type_name, s->n_type_name));
+		unguarded_create(c, "CREATE TYPE", join_key(c, "type", ':', q), last_name(s->type_name, s->n_type_name));
 		break;
 	}
 	case PG_QUERY__NODE__NODE_COMPOSITE_TYPE_STMT: {
 		const PgQuery__RangeVar *v = n->composite_type_stmt->typevar;
-		unguarded_create(c, "CREATE TYPE", key2(c, "type", rv_key(c, v)), v->relname);
+		unguarded_create(c, "CREATE TYPE", join_key(c, "type", ':', rv_key(c, v)), v->relname);
 		break;
 	}
 	case PG_QUERY__NODE__NODE_CREATE_DOMAIN_STMT: {
 		const PgQuery__CreateDomainStmt *s = n->create_domain_stmt;
 		const char *q = type_name_of(c, s->domainname, s->n_domainname);
-		unguarded_create(c, "CREATE DOMAIN", key2(c, "type", q), last_name(s->domainname, s->n_domainname));
+		unguarded_create(c, "CREATE DOMAIN", join_key(c, "type", ':', q), last_name(s->domainname, s->n_domainname));
 		break;
 	}
 	case PG_QUERY__NODE__NODE_DEFINE_STMT: {
@@ -506,10 +496,10 @@ void check_idempotency(struct lint_ctx *c)
 			break;
 		case PG_QUERY__OBJECT_TYPE__OBJECT_AGGREGATE:
 			create_or_replace(c, s->replace, "CREATE AGGREGATE", name,
-					  key2(c, "function", qualified(c, s->defnames, s->n_defnames)), DUP_FUNCTION);
+					  join_key(c, "function", ':', qualified(c, s->defnames, s->n_defnames)), DUP_FUNCTION);
 			break;
 		case PG_QUERY__OBJECT_TYPE__OBJECT_TYPE:
-			unguarded_create(c, "CREATE TYPE", key2(c, "type", qualified(c, s->defnames, s->n_defnames)), name);
+			unguarded_create(c, "CREATE TYPE", join_key(c, "type", ':', qualified(c, s->defnames, s->n_defnames)), name);
 			break;
 		case PG_QUERY__OBJECT_TYPE__OBJECT_OPERATOR:
 			unguarded_create(c, "CREATE OPERATOR", NULL, name);
@@ -545,11 +535,11 @@ void check_idempotency(struct lint_ctx *c)
 		unguarded_create(c, "CREATE ROLE", NULL, n->create_role_stmt->role);
 		break;
 	case PG_QUERY__NODE__NODE_CREATE_PUBLICATION_STMT:
-		unguarded_create(c, "CREATE PUBLICATION", key2(c, "publication", n->create_publication_stmt->pubname),
+		unguarded_create(c, "CREATE PUBLICATION", join_key(c, "publication", ':', n->create_publication_stmt->pubname),
 				 n->create_publication_stmt->pubname);
 		break;
 	case PG_QUERY__NODE__NODE_CREATE_EVENT_TRIG_STMT:
-		unguarded_create(c, "CREATE EVENT TRIGGER", key2(c, "event trigger", n->create_event_trig_stmt->trigname),
+		unguarded_create(c, "CREATE EVENT TRIGGER", join_key(c, "event trigger", ':', n->create_event_trig_stmt->trigname),
 				 n->create_event_trig_stmt->trigname);
 		break;
 	case PG_QUERY__NODE__NODE_CREATE_AM_STMT:

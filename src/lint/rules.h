@@ -159,6 +159,8 @@ void report_not_idempotent(struct lint_ctx *c, enum lint_rule_id r, const char *
 
 /* ---- tree helpers (tree.c) ------------------------------------------------ */
 
+/* "<a><sep><b>" in the file's arena: the keys of the lint maps. */
+const char *join_key(struct lint_ctx *c, const char *a, char sep, const char *b);
 /* "schema.name" of a RangeVar in the file's arena, schema "public" when unqualified. */
 const char *rv_key(struct lint_ctx *c, const PgQuery__RangeVar *rv);
 /* Dotted name of a list of String nodes ("a.b"), "public." prefixed when `qualify` and single. */

@@ -74,15 +74,20 @@ size_t strmap_put(struct strmap *m, const char *key, size_t val)
 
 /* ---- names ------------------------------------------------------------------------- */
 
+const char *join_key(struct lint_ctx *c, const char *a, char sep, const char *b)
+{
+	size_t na = strlen(a), nb = strlen(b);
+	char *k = arena_alloc(&c->file->arena, na + nb + 2);
+	memcpy(k, a, na);
+	k[na] = sep;
+	memcpy(k + na + 1, b, nb + 1);
+	return k;
+}
+
 const char *rv_key(struct lint_ctx *c, const PgQuery__RangeVar *rv)
 {
 	const char *schema = rv->schemaname && *rv->schemaname ? rv->schemaname : "public";
-	size_t a = strlen(schema), b = strlen(rv->relname);
-	char *k = arena_alloc(&c->file->arena, a + b + 2);
-	memcpy(k, schema, a);
-	k[a] = '.';
-	memcpy(k + a + 1, rv->relname, b + 1);
-	return k;
+	return join_key(c, schema, '.', rv->relname);
 }
 
 static const char *str_of(const PgQuery__Node *n)
