@@ -319,12 +319,11 @@ static size_t pg_char_offset(const char *text, size_t len, int pos)
 	return off < len ? off : len;
 }
 
-static void add_syntax_error(struct sqlfile *f, struct diag *d, const PgQueryError *e,
-			     size_t off)
+static void add_syntax_error(struct sqlfile *f, struct diag *d, const char *message, size_t off)
 {
 	size_t start, end;
 	error_span(&f->src, off, &start, &end);
-	diag_add(d, SEV_ERROR, "syntax-error", &f->src, start, end, "%s", e->message);
+	diag_add(d, SEV_ERROR, "syntax-error", &f->src, start, end, "%s", message);
 }
 
 /* ---- statement kinds --------------------------------------------------- */
@@ -849,14 +848,8 @@ static size_t skip_backward(const char *text, size_t start, size_t e, const stru
 	}
 }
 
-/*
- * body_start of a DO block or function: the grammar records the "as" option
- * at the string constant for DO and at the AS keyword for CREATE FUNCTION, so
- * the body is the first string constant at or after that location: $tag$,
- * '...', E'...' or U&'...'. Functions with a SQL-standard body (BEGIN ATOMIC,
- * RETURN) have no "as".
- */
-static size_t body_start(const struct sqlfile *f, const struct comments *c, const PgQuery__Node *n)
+/* Location of the "as" option of a DO or CREATE FUNCTION node, or -1. */
+static int as_location(const PgQuery__Node *n)
 {
 	const PgQuery__DefElem *as = NULL;
 	if (n->node_case == PG_QUERY__NODE__NODE_DO_STMT)
@@ -864,12 +857,24 @@ static size_t body_start(const struct sqlfile *f, const struct comments *c, cons
 	else if (n->node_case == PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT)
 		as = find_defelem(n->create_function_stmt->options,
 				  n->create_function_stmt->n_options, "as");
-	if (!as || as->location < 0)
+	return as ? as->location : -1;
+}
+
+/*
+ * body_start of a DO block or function: the grammar records the "as" option
+ * at the string constant for DO and at the AS keyword for CREATE FUNCTION, so
+ * the body is the first string constant at or after that location: $tag$,
+ * '...', E'...' or U&'...'. Functions with a SQL-standard body (BEGIN ATOMIC,
+ * RETURN) have no "as".
+ */
+static size_t body_start(const struct sqlfile *f, const struct comments *c, int as_location)
+{
+	if (as_location < 0)
 		return 0;
 
 	const char *t = f->src.text;
 	size_t len = f->src.len, k = 0;
-	size_t i = skip_forward(t, (size_t)as->location, len, c, &k);
+	size_t i = skip_forward(t, (size_t)as_location, len, c, &k);
 	if (i + 2 <= len && strncasecmp(t + i, "as", 2) == 0 && (i + 2 == len || !ident_cont((unsigned char)t[i + 2])))
 		i = skip_forward(t, i + 2, len, c, &k);
 	if (i >= len)
@@ -889,51 +894,91 @@ static size_t body_start(const struct sqlfile *f, const struct comments *c, cons
 
 /* Byte range of a RawStmt without surrounding whitespace and comments. */
 static void stmt_range(const struct sqlfile *f, const struct comments *c, size_t *cursor,
-		       const PgQuery__RawStmt *raw, size_t *start, size_t *end)
+		       const struct sqlfile_parsed *p, size_t *start, size_t *end)
 {
-	size_t from = (size_t)raw->stmt_location;
-	size_t to = raw->stmt_len ? from + (size_t)raw->stmt_len : f->src.len;
+	size_t from = (size_t)p->location;
+	size_t to = p->len ? from + (size_t)p->len : f->src.len;
 	*start = skip_forward(f->src.text, from, to, c, cursor);
 	*end = skip_backward(f->src.text, *start, to, c);
 }
 
-static int split(struct sqlfile *f, struct diag *d)
+/*
+ * The protobuf parser of sqlfile_load(): f->tree is what apply, verify and
+ * diff walk.
+ */
+struct pb_parse {
+	struct sqlfile *f;
+	PgQueryProtobufParseResult r;
+	VEC(struct sqlfile_parsed) stmts;
+};
+
+static int pb_parse(void *ctx, const char *text, struct sqlfile_parse *out)
+{
+	struct pb_parse *p = ctx;
+	p->r = pg_query_parse_protobuf(text);
+	if (p->r.error) {
+		out->cursorpos = p->r.error->cursorpos;
+		out->message = p->r.error->message;
+		return -1;
+	}
+	struct sqlfile *f = p->f;
+	f->tree = pg_query__parse_result__unpack(&sqlfile_pb_allocator, p->r.parse_tree.len,
+						 (const uint8_t *)p->r.parse_tree.data);
+	if (!f->tree)
+		abort();	/* libpg_query produced protobuf it cannot read */
+	for (size_t i = 0; i < f->tree->n_stmts; i++) {
+		const PgQuery__RawStmt *raw = f->tree->stmts[i];
+		struct sqlfile_parsed s = { .location = raw->stmt_location, .len = raw->stmt_len };
+		s.tag = sqlfile_classify(raw->stmt, &s.flags);
+		s.as_location = s.flags & (STMT_DO | STMT_FUNCTION) ? as_location(raw->stmt) : -1;
+		VEC_PUSH(&p->stmts, s);
+	}
+	out->stmts = p->stmts.v;
+	out->n = p->stmts.n;
+	return 0;
+}
+
+static int split(struct sqlfile *f, struct diag *d, sqlfile_parse_fn *parse, void *ctx)
 {
 	struct comments comments = { .v = VEC_INIT };
 	size_t first_meta = find_meta_commands(f, d, &comments);
 	int rc = first_meta == SIZE_MAX ? 0 : 1;
 
-	PgQueryProtobufParseResult r = pg_query_parse_protobuf(f->src.text);
-	if (r.error) {
-		size_t off = pg_char_offset(f->src.text, f->src.len, r.error->cursorpos);
+	struct sqlfile_parse out = { 0 };
+	if (parse(ctx, f->src.text, &out) < 0) {
+		size_t off = pg_char_offset(f->src.text, f->src.len, out.cursorpos);
 		/* A parser error at or after a meta-command is that meta-command. */
 		if (off < first_meta)
-			add_syntax_error(f, d, r.error, off);
-		pg_query_free_protobuf_parse_result(r);
+			add_syntax_error(f, d, out.message, off);
 		VEC_FREE(&comments.v);
 		return 1;
 	}
 
-	f->tree = pg_query__parse_result__unpack(&sqlfile_pb_allocator, r.parse_tree.len,
-						 (const uint8_t *)r.parse_tree.data);
-	pg_query_free_protobuf_parse_result(r);
-	if (!f->tree)
-		abort();	/* libpg_query produced protobuf it cannot read */
-
 	size_t cursor = 0;
-	for (size_t i = 0; i < f->tree->n_stmts; i++) {
-		const PgQuery__RawStmt *raw = f->tree->stmts[i];
+	VEC_GROW(&f->stmts, out.n);
+	for (size_t i = 0; i < out.n; i++) {
+		const struct sqlfile_parsed *p = &out.stmts[i];
 		struct stmt s = { 0 };
 		size_t start, end;
-		stmt_range(f, &comments, &cursor, raw, &start, &end);
+		stmt_range(f, &comments, &cursor, p, &start, &end);
 		s.start = start;
 		s.len = end - start;
-		s.tag = sqlfile_classify(raw->stmt, &s.flags);
+		s.tag = p->tag;
+		s.flags = p->flags;
 		if (s.flags & (STMT_DO | STMT_FUNCTION))
-			s.body_start = body_start(f, &comments, raw->stmt);
+			s.body_start = body_start(f, &comments, p->as_location);
 		VEC_PUSH(&f->stmts, s);
 	}
 	VEC_FREE(&comments.v);
+	return rc;
+}
+
+static int split_protobuf(struct sqlfile *f, struct diag *d)
+{
+	struct pb_parse p = { .f = f, .stmts = VEC_INIT };
+	int rc = split(f, d, pb_parse, &p);
+	pg_query_free_protobuf_parse_result(p.r);
+	VEC_FREE(&p.stmts);
 	return rc;
 }
 
@@ -943,7 +988,16 @@ int sqlfile_load(struct sqlfile *f, const char *display_path, const char *fs_pat
 	memset(f, 0, sizeof(*f));
 	if (source_load(&f->src, display_path, fs_path, err) < 0)
 		return -1;
-	return split(f, d);
+	return split_protobuf(f, d);
+}
+
+int sqlfile_load_with(struct sqlfile *f, const char *display_path, const char *fs_path,
+		      struct diag *d, struct buf *err, sqlfile_parse_fn *parse, void *ctx)
+{
+	memset(f, 0, sizeof(*f));
+	if (source_load(&f->src, display_path, fs_path, err) < 0)
+		return -1;
+	return split(f, d, parse, ctx);
 }
 
 int sqlfile_parse_text(struct sqlfile *f, const char *display_path, const char *text,
@@ -951,7 +1005,7 @@ int sqlfile_parse_text(struct sqlfile *f, const char *display_path, const char *
 {
 	memset(f, 0, sizeof(*f));
 	source_init_text(&f->src, display_path, text, len);
-	return split(f, d);
+	return split_protobuf(f, d);
 }
 
 void sqlfile_release(struct sqlfile *f)

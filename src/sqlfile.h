@@ -63,6 +63,43 @@ int sqlfile_parse_text(struct sqlfile *f, const char *display_path, const char *
 		       size_t len, struct diag *d);
 void sqlfile_release(struct sqlfile *f);
 
+/*
+ * What a parser reports about one statement: libpg_query's RawStmt range and
+ * what sqlfile_classify() says of its node. sqlfile trims the range and finds
+ * the body from it.
+ */
+struct sqlfile_parsed {
+	int location;		/* RawStmt.stmt_location */
+	int len;		/* RawStmt.stmt_len; 0 = to the end of the text */
+	unsigned flags;		/* STMT_* */
+	const char *tag;	/* static */
+	int as_location;	/* DO / CREATE FUNCTION: location of the "as" option; -1 */
+};
+
+/*
+ * A parser of the whole text, for sqlfile_load_with(): on success it sets
+ * `stmts` and `n` and returns 0; on a syntax error it sets `cursorpos`
+ * (1-based, characters, as PgQueryError has it) and `message` and returns
+ * -1. What it points to belongs to the parser and must outlive the call of
+ * sqlfile_load_with().
+ */
+struct sqlfile_parse {
+	const struct sqlfile_parsed *stmts;
+	size_t n;
+	int cursorpos;
+	const char *message;
+};
+typedef int sqlfile_parse_fn(void *ctx, const char *text, struct sqlfile_parse *out);
+
+/*
+ * sqlfile_load() with another parser (lint walks PostgreSQL's raw parse
+ * trees instead of the protobuf one): the same splitting, psql meta-command
+ * and syntax-error findings; `tree` stays NULL. `parse` is not called for a
+ * file that cannot be read.
+ */
+int sqlfile_load_with(struct sqlfile *f, const char *display_path, const char *fs_path,
+		      struct diag *d, struct buf *err, sqlfile_parse_fn *parse, void *ctx);
+
 /* A copy of statement i's text (caller frees). */
 char *sqlfile_stmt_text(const struct sqlfile *f, size_t i);
 
