@@ -16,6 +16,12 @@ PKG_LIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Isrc $(PKG_CFLAGS) -DSSOT_VERSION='"$(VERSION)"'
 LIBS        = -lpg_query $(PKG_LIBS) -lm
 
+# src/lint/ walks PostgreSQL's raw parse trees: their node structs come from
+# the server headers of the major version libpg_query vendors (15; node
+# layouts do not change within a major version). Only for src/lint/, and as
+# -isystem, so that our warnings do not fire on PostgreSQL's headers.
+PG_SERVER_INCLUDE ?= /usr/include/postgresql/15/server
+
 ifeq ($(SANITIZE),1)
 BUILD      ?= build-san
 ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -44,6 +50,8 @@ $(BUILD)/%.o: %.c
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LIBS) $(shell pkg-config --libs cmocka)
+
+$(BUILD)/src/lint/%.o: ALL_CFLAGS += -isystem $(PG_SERVER_INCLUDE)
 
 -include $(OBJS:.o=.d)
 

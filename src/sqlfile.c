@@ -328,57 +328,11 @@ static void add_syntax_error(struct sqlfile *f, struct diag *d, const char *mess
 
 /* ---- statement kinds --------------------------------------------------- */
 
-/*
- * Object type names, shared by the DROP / ALTER / CREATE / COMMENT tags so
- * that each tag stays a static string.
- */
-#define OBJECT_TYPES(X) \
-	X(ACCESS_METHOD, "ACCESS METHOD") \
-	X(AGGREGATE, "AGGREGATE") \
-	X(CAST, "CAST") \
-	X(COLLATION, "COLLATION") \
-	X(CONVERSION, "CONVERSION") \
-	X(DATABASE, "DATABASE") \
-	X(DOMAIN, "DOMAIN") \
-	X(EVENT_TRIGGER, "EVENT TRIGGER") \
-	X(EXTENSION, "EXTENSION") \
-	X(FDW, "FOREIGN DATA WRAPPER") \
-	X(FOREIGN_SERVER, "SERVER") \
-	X(FOREIGN_TABLE, "FOREIGN TABLE") \
-	X(FUNCTION, "FUNCTION") \
-	X(INDEX, "INDEX") \
-	X(LANGUAGE, "LANGUAGE") \
-	X(LARGEOBJECT, "LARGE OBJECT") \
-	X(MATVIEW, "MATERIALIZED VIEW") \
-	X(OPCLASS, "OPERATOR CLASS") \
-	X(OPERATOR, "OPERATOR") \
-	X(OPFAMILY, "OPERATOR FAMILY") \
-	X(POLICY, "POLICY") \
-	X(PROCEDURE, "PROCEDURE") \
-	X(PUBLICATION, "PUBLICATION") \
-	X(ROLE, "ROLE") \
-	X(ROUTINE, "ROUTINE") \
-	X(RULE, "RULE") \
-	X(SCHEMA, "SCHEMA") \
-	X(SEQUENCE, "SEQUENCE") \
-	X(SUBSCRIPTION, "SUBSCRIPTION") \
-	X(STATISTIC_EXT, "STATISTICS") \
-	X(TABLE, "TABLE") \
-	X(TABLESPACE, "TABLESPACE") \
-	X(TRANSFORM, "TRANSFORM") \
-	X(TRIGGER, "TRIGGER") \
-	X(TSCONFIGURATION, "TEXT SEARCH CONFIGURATION") \
-	X(TSDICTIONARY, "TEXT SEARCH DICTIONARY") \
-	X(TSPARSER, "TEXT SEARCH PARSER") \
-	X(TSTEMPLATE, "TEXT SEARCH TEMPLATE") \
-	X(TYPE, "TYPE") \
-	X(VIEW, "VIEW")
-
 static const char *drop_tag(PgQuery__ObjectType t)
 {
 	switch (t) {
 #define X(o, s) case PG_QUERY__OBJECT_TYPE__OBJECT_##o: return "DROP " s;
-	OBJECT_TYPES(X)
+	SQLFILE_OBJECT_TYPES(X)
 #undef X
 	default: return "DROP";
 	}
@@ -388,7 +342,7 @@ static const char *alter_tag(PgQuery__ObjectType t)
 {
 	switch (t) {
 #define X(o, s) case PG_QUERY__OBJECT_TYPE__OBJECT_##o: return "ALTER " s;
-	OBJECT_TYPES(X)
+	SQLFILE_OBJECT_TYPES(X)
 #undef X
 	/* Columns, constraints and attributes belong to their relation. */
 	case PG_QUERY__OBJECT_TYPE__OBJECT_COLUMN:
@@ -406,7 +360,7 @@ static const char *create_tag(PgQuery__ObjectType t)
 {
 	switch (t) {
 #define X(o, s) case PG_QUERY__OBJECT_TYPE__OBJECT_##o: return "CREATE " s;
-	OBJECT_TYPES(X)
+	SQLFILE_OBJECT_TYPES(X)
 #undef X
 	default: return "CREATE";
 	}

@@ -109,6 +109,54 @@ struct ProtobufCAllocator;
 /* protobuf-c allocator for libpg_query trees: xmalloc, so out of memory aborts. */
 extern struct ProtobufCAllocator sqlfile_pb_allocator;
 /*
+ * The object types of DROP / ALTER / CREATE tags, as X(suffix, name): the
+ * suffix of OBJECT_<suffix> in PostgreSQL's ObjectType (and of
+ * PG_QUERY__OBJECT_TYPE__OBJECT_<suffix> in libpg_query's protobuf), and its
+ * name in a command tag. Shared by the protobuf and the raw classifier.
+ */
+#define SQLFILE_OBJECT_TYPES(X) \
+	X(ACCESS_METHOD, "ACCESS METHOD") \
+	X(AGGREGATE, "AGGREGATE") \
+	X(CAST, "CAST") \
+	X(COLLATION, "COLLATION") \
+	X(CONVERSION, "CONVERSION") \
+	X(DATABASE, "DATABASE") \
+	X(DOMAIN, "DOMAIN") \
+	X(EVENT_TRIGGER, "EVENT TRIGGER") \
+	X(EXTENSION, "EXTENSION") \
+	X(FDW, "FOREIGN DATA WRAPPER") \
+	X(FOREIGN_SERVER, "SERVER") \
+	X(FOREIGN_TABLE, "FOREIGN TABLE") \
+	X(FUNCTION, "FUNCTION") \
+	X(INDEX, "INDEX") \
+	X(LANGUAGE, "LANGUAGE") \
+	X(LARGEOBJECT, "LARGE OBJECT") \
+	X(MATVIEW, "MATERIALIZED VIEW") \
+	X(OPCLASS, "OPERATOR CLASS") \
+	X(OPERATOR, "OPERATOR") \
+	X(OPFAMILY, "OPERATOR FAMILY") \
+	X(POLICY, "POLICY") \
+	X(PROCEDURE, "PROCEDURE") \
+	X(PUBLICATION, "PUBLICATION") \
+	X(ROLE, "ROLE") \
+	X(ROUTINE, "ROUTINE") \
+	X(RULE, "RULE") \
+	X(SCHEMA, "SCHEMA") \
+	X(SEQUENCE, "SEQUENCE") \
+	X(SUBSCRIPTION, "SUBSCRIPTION") \
+	X(STATISTIC_EXT, "STATISTICS") \
+	X(TABLE, "TABLE") \
+	X(TABLESPACE, "TABLESPACE") \
+	X(TRANSFORM, "TRANSFORM") \
+	X(TRIGGER, "TRIGGER") \
+	X(TSCONFIGURATION, "TEXT SEARCH CONFIGURATION") \
+	X(TSDICTIONARY, "TEXT SEARCH DICTIONARY") \
+	X(TSPARSER, "TEXT SEARCH PARSER") \
+	X(TSTEMPLATE, "TEXT SEARCH TEMPLATE") \
+	X(TYPE, "TYPE") \
+	X(VIEW, "VIEW")
+
+/*
  * Flags (STMT_*) and static command tag of one parse node: what
  * sqlfile_load computes for each top-level statement, for callers that
  * walk statements sqlfile does not see (inside DO blocks and bodies).

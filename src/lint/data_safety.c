@@ -4,6 +4,8 @@
  * including function bodies), TRUNCATE ... CASCADE, and statements that
  * destroy data.
  */
+#include "lint/pg.h"
+
 #include "lint/rules.h"
 
 #include "util/xalloc.h"
@@ -11,58 +13,58 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void fk_fact(struct lint_ctx *c, const char *table, const PgQuery__Constraint *k)
+static void fk_fact(struct lint_ctx *c, const char *table, const Constraint *k)
 {
-	if (k->contype != PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN || !k->pktable)
+	if (k->contype != CONSTR_FOREIGN || !k->pktable)
 		return;
 	fact_add(c, FACT_FK, table, rv_key(c, k->pktable), ctx_offset(c, k->location));
 }
 
-static void column_fks(struct lint_ctx *c, const char *table, const PgQuery__ColumnDef *col)
+static void column_fks(struct lint_ctx *c, const char *table, const ColumnDef *col)
 {
-	for (size_t i = 0; i < col->n_constraints; i++)
-		if (col->constraints[i]->node_case == PG_QUERY__NODE__NODE_CONSTRAINT)
-			fk_fact(c, table, col->constraints[i]->constraint);
+	const ListCell *lc;
+	foreach(lc, col->constraints)
+		if (IsA(lfirst(lc), Constraint))
+			fk_fact(c, table, lfirst(lc));
 }
 
-static void create_table_fks(struct lint_ctx *c, const PgQuery__CreateStmt *s)
+static void create_table_fks(struct lint_ctx *c, const CreateStmt *s)
 {
 	const char *table = NULL;
-	for (size_t i = 0; i < s->n_table_elts; i++) {
-		const PgQuery__Node *e = s->table_elts[i];
-		if (e->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF) {
-			if (e->column_def->n_constraints) {
+	const ListCell *lc;
+	foreach(lc, s->tableElts) {
+		const Node *e = lfirst(lc);
+		if (IsA(e, ColumnDef)) {
+			if (((const ColumnDef *)e)->constraints) {
 				table = table ? table : rv_key(c, s->relation);
-				column_fks(c, table, e->column_def);
+				column_fks(c, table, (const ColumnDef *)e);
 			}
-		} else if (e->node_case == PG_QUERY__NODE__NODE_CONSTRAINT &&
-			   e->constraint->contype == PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN) {
+		} else if (IsA(e, Constraint) && ((const Constraint *)e)->contype == CONSTR_FOREIGN) {
 			table = table ? table : rv_key(c, s->relation);
-			fk_fact(c, table, e->constraint);
+			fk_fact(c, table, (const Constraint *)e);
 		}
 	}
 }
 
-static void alter_table(struct lint_ctx *c, const PgQuery__AlterTableStmt *a)
+static void alter_table(struct lint_ctx *c, const AlterTableStmt *a)
 {
 	if (!a->relation)
 		return;
 	const char *table = NULL;
-	for (size_t i = 0; i < a->n_cmds; i++) {
-		if (a->cmds[i]->node_case != PG_QUERY__NODE__NODE_ALTER_TABLE_CMD)
+	const ListCell *lc;
+	foreach(lc, a->cmds) {
+		if (!IsA(lfirst(lc), AlterTableCmd))
 			continue;
-		const PgQuery__AlterTableCmd *cmd = a->cmds[i]->alter_table_cmd;
-		const PgQuery__Node *def = cmd->def;
-		if (cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint && def &&
-		    def->node_case == PG_QUERY__NODE__NODE_CONSTRAINT) {
+		const AlterTableCmd *cmd = lfirst(lc);
+		const Node *def = cmd->def;
+		if (cmd->subtype == AT_AddConstraint && def && IsA(def, Constraint)) {
 			table = table ? table : rv_key(c, a->relation);
-			fk_fact(c, table, def->constraint);
-		} else if (cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn && def &&
-			   def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF) {
+			fk_fact(c, table, (const Constraint *)def);
+		} else if (cmd->subtype == AT_AddColumn && def && IsA(def, ColumnDef)) {
 			table = table ? table : rv_key(c, a->relation);
-			column_fks(c, table, def->column_def);
-		} else if (cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn &&
-			   c->file->phase != PHASE_RESET && c->block != BLOCK_FUNCTION) {
+			column_fks(c, table, (const ColumnDef *)def);
+		} else if (cmd->subtype == AT_DropColumn && c->file->phase != PHASE_RESET &&
+			   c->block != BLOCK_FUNCTION) {
 			lint_report(c, R_DESTRUCTIVE_DROP, c->start, c->start,
 				    "DROP COLUMN %s.%s destroys its data on every database the files reach",
 				    a->relation->relname, cmd->name ? cmd->name : "");
@@ -70,25 +72,27 @@ static void alter_table(struct lint_ctx *c, const PgQuery__AlterTableStmt *a)
 	}
 }
 
-static void truncate(struct lint_ctx *c, const PgQuery__TruncateStmt *t)
+static void truncate(struct lint_ctx *c, const TruncateStmt *t)
 {
-	bool cascade = t->behavior == PG_QUERY__DROP_BEHAVIOR__DROP_CASCADE;
+	bool cascade = t->behavior == DROP_CASCADE;
 	size_t group = c->file->facts.n;
-	for (size_t i = 0; i < t->n_relations; i++) {
-		const PgQuery__Node *r = t->relations[i];
-		if (r->node_case != PG_QUERY__NODE__NODE_RANGE_VAR)
+	const ListCell *lc;
+	foreach(lc, t->relations) {
+		const Node *r = lfirst(lc);
+		if (!IsA(r, RangeVar))
 			continue;
-		struct fact *fa = fact_add(c, FACT_TRUNCATE, rv_key(c, r->range_var), NULL,
-					   ctx_offset(c, r->range_var->location));
+		struct fact *fa = fact_add(c, FACT_TRUNCATE, rv_key(c, (const RangeVar *)r), NULL,
+					   ctx_offset(c, ((const RangeVar *)r)->location));
 		fa->group = group;
 		if (cascade)
 			fa->flags |= FACT_CASCADE;
 	}
-	if (cascade)
+	if (cascade) {
+		const Node *first = list_length(t->relations) ? linitial(t->relations) : NULL;
 		lint_report(c, R_TRUNCATE_CASCADE, c->start, c->start,
 			    "TRUNCATE ... CASCADE also empties every table that references %s",
-			    t->n_relations && t->relations[0]->node_case == PG_QUERY__NODE__NODE_RANGE_VAR
-				    ? t->relations[0]->range_var->relname : "it");
+			    first && IsA(first, RangeVar) ? ((const RangeVar *)first)->relname : "it");
+	}
 }
 
 static void dml_in_run(struct lint_ctx *c, const char *what)
@@ -100,43 +104,43 @@ static void dml_in_run(struct lint_ctx *c, const char *what)
 
 void check_data_safety(struct lint_ctx *c)
 {
-	const PgQuery__Node *n = c->stmt;
-	switch (n->node_case) {
-	case PG_QUERY__NODE__NODE_UPDATE_STMT:
+	const Node *n = c->stmt;
+	switch (nodeTag(n)) {
+	case T_UpdateStmt:
 		dml_in_run(c, "UPDATE");
 		break;
-	case PG_QUERY__NODE__NODE_DELETE_STMT:
+	case T_DeleteStmt:
 		dml_in_run(c, "DELETE");
 		break;
-	case PG_QUERY__NODE__NODE_MERGE_STMT:
+	case T_MergeStmt:
 		dml_in_run(c, "MERGE");
 		break;
-	case PG_QUERY__NODE__NODE_COPY_STMT:
-		if (!n->copy_stmt->is_from)
+	case T_CopyStmt:
+		if (!((const CopyStmt *)n)->is_from)
 			break;	/* COPY ... TO reads */
 		dml_in_run(c, "COPY");
 		break;
-	case PG_QUERY__NODE__NODE_TRUNCATE_STMT:
+	case T_TruncateStmt:
 		dml_in_run(c, "TRUNCATE");
-		truncate(c, n->truncate_stmt);
+		truncate(c, (const TruncateStmt *)n);
 		break;
-	case PG_QUERY__NODE__NODE_CREATE_STMT:
+	case T_CreateStmt:
 		if (c->block != BLOCK_FUNCTION)
-			create_table_fks(c, n->create_stmt);
+			create_table_fks(c, (const CreateStmt *)n);
 		break;
-	case PG_QUERY__NODE__NODE_ALTER_TABLE_STMT:
+	case T_AlterTableStmt:
 		if (c->block != BLOCK_FUNCTION)
-			alter_table(c, n->alter_table_stmt);
+			alter_table(c, (const AlterTableStmt *)n);
 		break;
-	case PG_QUERY__NODE__NODE_DROP_STMT: {
-		const PgQuery__DropStmt *d = n->drop_stmt;
+	case T_DropStmt: {
+		const DropStmt *d = (const DropStmt *)n;
 		if (c->file->phase == PHASE_RESET || c->block == BLOCK_FUNCTION)
 			break;
-		bool cascade = d->behavior == PG_QUERY__DROP_BEHAVIOR__DROP_CASCADE;
-		if (d->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE)
+		bool cascade = d->behavior == DROP_CASCADE;
+		if (d->removeType == OBJECT_TABLE)
 			lint_report(c, R_DESTRUCTIVE_DROP, c->start, c->start,
 				    "DROP TABLE destroys its data on every database the files reach");
-		else if (d->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_SCHEMA && cascade)
+		else if (d->removeType == OBJECT_SCHEMA && cascade)
 			lint_report(c, R_DESTRUCTIVE_DROP, c->start, c->start,
 				    "DROP SCHEMA ... CASCADE destroys every table in it on every database the files reach");
 		break;

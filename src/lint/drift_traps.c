@@ -11,6 +11,8 @@
  * The per-statement pass records facts; definitions are hashed only when a
  * name turns up a second time.
  */
+#include "lint/pg.h"
+
 #include "lint/rules.h"
 
 #include "util/xalloc.h"
@@ -34,25 +36,24 @@ static const char *sub_key(struct lint_ctx *c, const char *table, const char *na
 	return k;
 }
 
-static void constraint_decl(struct lint_ctx *c, const char *table, const PgQuery__Constraint *k)
+static void constraint_decl(struct lint_ctx *c, const char *table, const Constraint *k)
 {
 	if (k->conname && *k->conname)
 		decl(c, "constraint", sub_key(c, table, k->conname), k, ctx_offset(c, k->location));
 }
 
-static void column_fact(struct lint_ctx *c, enum fact_kind kind, const char *table,
-			const PgQuery__ColumnDef *col)
+static void column_fact(struct lint_ctx *c, enum fact_kind kind, const char *table, const ColumnDef *col)
 {
-	if (!col->colname || !col->type_name)
+	if (!col->colname || !col->typeName)
 		return;
 	struct fact *fa = fact_add(c, kind, sub_key(c, table, col->colname), NULL, ctx_offset(c, col->location));
-	fa->node = col->type_name;	/* spelled out only when reported */
-	fa->hash = type_hash(col->type_name);
+	fa->node = (const Node *)col->typeName;	/* spelled out only when reported */
+	fa->hash = type_hash(col->typeName);
 }
 
-static void relation_name(struct lint_ctx *c, const PgQuery__RangeVar *rv)
+static void relation_name(struct lint_ctx *c, const RangeVar *rv)
 {
-	if (!rv || !rule_on(c, R_UNQUALIFIED_NAME) || rv->relpersistence[0] == 't')
+	if (!rv || !rule_on(c, R_UNQUALIFIED_NAME) || rv->relpersistence == 't')	/* RELPERSISTENCE_TEMP */
 		return;
 	if (rv->schemaname && *rv->schemaname)
 		fact_add(c, FACT_SCHEMA, rv->schemaname, NULL, ctx_offset(c, rv->location));
@@ -61,23 +62,22 @@ static void relation_name(struct lint_ctx *c, const PgQuery__RangeVar *rv)
 }
 
 /* "schema.name(argtype, ...)" of a function, in the arena. */
-static const char *function_key(struct lint_ctx *c, const PgQuery__CreateFunctionStmt *f)
+static const char *function_key(struct lint_ctx *c, const CreateFunctionStmt *f)
 {
 	struct buf b = BUF_INIT;
-	buf_adds(&b, names_key(c, f->funcname, f->n_funcname, true));
+	buf_adds(&b, names_key(c, f->funcname, true));
 	buf_addch(&b, '(');
 	bool first = true;
-	for (size_t i = 0; i < f->n_parameters; i++) {
-		const PgQuery__Node *p = f->parameters[i];
-		if (p->node_case != PG_QUERY__NODE__NODE_FUNCTION_PARAMETER)
+	const ListCell *lc;
+	foreach(lc, f->parameters) {
+		if (!IsA(lfirst(lc), FunctionParameter))
 			continue;
-		const PgQuery__FunctionParameter *fp = p->function_parameter;
-		if (fp->mode == PG_QUERY__FUNCTION_PARAMETER_MODE__FUNC_PARAM_OUT ||
-		    fp->mode == PG_QUERY__FUNCTION_PARAMETER_MODE__FUNC_PARAM_TABLE || !fp->arg_type)
+		const FunctionParameter *fp = lfirst(lc);
+		if (fp->mode == FUNC_PARAM_OUT || fp->mode == FUNC_PARAM_TABLE || !fp->argType)
 			continue;
 		if (!first)
 			buf_adds(&b, ", ");
-		buf_adds(&b, type_text(&c->file->arena, fp->arg_type));
+		buf_adds(&b, type_text(&c->file->arena, fp->argType));
 		first = false;
 	}
 	buf_addch(&b, ')');
@@ -86,47 +86,50 @@ static const char *function_key(struct lint_ctx *c, const PgQuery__CreateFunctio
 	return k;
 }
 
-static void create_table(struct lint_ctx *c, const PgQuery__CreateStmt *s)
+static void create_table(struct lint_ctx *c, const CreateStmt *s)
 {
 	const char *table = rv_key(c, s->relation);
 	if (rule_on(c, R_CONFLICTING_DEFINITION))
 		decl(c, "table", table, s, c->start);
 	relation_name(c, s->relation);
-	for (size_t i = 0; i < s->n_table_elts; i++) {
-		const PgQuery__Node *e = s->table_elts[i];
-		if (e->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF) {
-			const PgQuery__ColumnDef *col = e->column_def;
+	const ListCell *lc;
+	foreach(lc, s->tableElts) {
+		const Node *e = lfirst(lc);
+		if (IsA(e, ColumnDef)) {
+			const ColumnDef *col = (const ColumnDef *)e;
 			if (rule_on(c, R_ADD_COLUMN_CONFLICT))
 				column_fact(c, FACT_COLUMN, table, col);
-			if (rule_on(c, R_CONFLICTING_DEFINITION))
-				for (size_t k = 0; k < col->n_constraints; k++)
-					if (col->constraints[k]->node_case == PG_QUERY__NODE__NODE_CONSTRAINT)
-						constraint_decl(c, table, col->constraints[k]->constraint);
-		} else if (e->node_case == PG_QUERY__NODE__NODE_CONSTRAINT && rule_on(c, R_CONFLICTING_DEFINITION)) {
-			constraint_decl(c, table, e->constraint);
+			if (rule_on(c, R_CONFLICTING_DEFINITION)) {
+				const ListCell *k;
+				foreach(k, col->constraints)
+					if (IsA(lfirst(k), Constraint))
+						constraint_decl(c, table, lfirst(k));
+			}
+		} else if (IsA(e, Constraint) && rule_on(c, R_CONFLICTING_DEFINITION)) {
+			constraint_decl(c, table, (const Constraint *)e);
 		}
 	}
 }
 
-static void alter_table(struct lint_ctx *c, const PgQuery__AlterTableStmt *a)
+static void alter_table(struct lint_ctx *c, const AlterTableStmt *a)
 {
 	if (!a->relation)
 		return;
 	const char *table = rv_key(c, a->relation);
 	relation_name(c, a->relation);
-	for (size_t i = 0; i < a->n_cmds; i++) {
-		if (a->cmds[i]->node_case != PG_QUERY__NODE__NODE_ALTER_TABLE_CMD)
+	const ListCell *lc;
+	foreach(lc, a->cmds) {
+		if (!IsA(lfirst(lc), AlterTableCmd))
 			continue;
-		const PgQuery__AlterTableCmd *cmd = a->cmds[i]->alter_table_cmd;
-		const PgQuery__Node *def = cmd->def;
+		const AlterTableCmd *cmd = lfirst(lc);
+		const Node *def = cmd->def;
 		if (!def)
 			continue;
-		if (cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn &&
-		    def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF && rule_on(c, R_ADD_COLUMN_CONFLICT))
-			column_fact(c, FACT_ADD_COLUMN, table, def->column_def);
-		else if (cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint &&
-			 def->node_case == PG_QUERY__NODE__NODE_CONSTRAINT && rule_on(c, R_CONFLICTING_DEFINITION))
-			constraint_decl(c, table, def->constraint);
+		if (cmd->subtype == AT_AddColumn && IsA(def, ColumnDef) && rule_on(c, R_ADD_COLUMN_CONFLICT))
+			column_fact(c, FACT_ADD_COLUMN, table, (const ColumnDef *)def);
+		else if (cmd->subtype == AT_AddConstraint && IsA(def, Constraint) &&
+			 rule_on(c, R_CONFLICTING_DEFINITION))
+			constraint_decl(c, table, (const Constraint *)def);
 	}
 }
 
@@ -135,16 +138,16 @@ void collect_drift_facts(struct lint_ctx *c)
 	if (c->block == BLOCK_FUNCTION)
 		return;
 	bool defs = rule_on(c, R_CONFLICTING_DEFINITION);
-	const PgQuery__Node *n = c->stmt;
-	switch (n->node_case) {
-	case PG_QUERY__NODE__NODE_CREATE_STMT:
-		create_table(c, n->create_stmt);
+	const Node *n = c->stmt;
+	switch (nodeTag(n)) {
+	case T_CreateStmt:
+		create_table(c, (const CreateStmt *)n);
 		break;
-	case PG_QUERY__NODE__NODE_ALTER_TABLE_STMT:
-		alter_table(c, n->alter_table_stmt);
+	case T_AlterTableStmt:
+		alter_table(c, (const AlterTableStmt *)n);
 		break;
-	case PG_QUERY__NODE__NODE_INDEX_STMT: {
-		const PgQuery__IndexStmt *s = n->index_stmt;
+	case T_IndexStmt: {
+		const IndexStmt *s = (const IndexStmt *)n;
 		relation_name(c, s->relation);
 		if (defs && s->idxname && *s->idxname) {
 			const char *schema = s->relation->schemaname && *s->relation->schemaname
@@ -155,61 +158,65 @@ void collect_drift_facts(struct lint_ctx *c)
 		}
 		break;
 	}
-	case PG_QUERY__NODE__NODE_VIEW_STMT:
-		relation_name(c, n->view_stmt->view);
+	case T_ViewStmt: {
+		const ViewStmt *v = (const ViewStmt *)n;
+		relation_name(c, v->view);
 		if (defs)
-			decl(c, "view", rv_key(c, n->view_stmt->view), n->view_stmt, c->start);
+			decl(c, "view", rv_key(c, v->view), v, c->start);
 		break;
-	case PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT: {
-		const PgQuery__CreateTableAsStmt *s = n->create_table_as_stmt;
+	}
+	case T_CreateTableAsStmt: {
+		const CreateTableAsStmt *s = (const CreateTableAsStmt *)n;
 		if (!s->into || !s->into->rel)
 			break;
 		relation_name(c, s->into->rel);
-		if (defs && s->objtype == PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW)
+		if (defs && s->objtype == OBJECT_MATVIEW)
 			decl(c, "materialized view", rv_key(c, s->into->rel), s, c->start);
 		break;
 	}
-	case PG_QUERY__NODE__NODE_CREATE_SEQ_STMT:
-		relation_name(c, n->create_seq_stmt->sequence);
+	case T_CreateSeqStmt: {
+		const CreateSeqStmt *s = (const CreateSeqStmt *)n;
+		relation_name(c, s->sequence);
 		if (defs)
-			decl(c, "sequence", rv_key(c, n->create_seq_stmt->sequence), n->create_seq_stmt, c->start);
+			decl(c, "sequence", rv_key(c, s->sequence), s, c->start);
 		break;
-	case PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT:
+	}
+	case T_CreateFunctionStmt: {
+		const CreateFunctionStmt *f = (const CreateFunctionStmt *)n;
 		if (defs)
-			decl(c, n->create_function_stmt->is_procedure ? "procedure" : "function",
-			     function_key(c, n->create_function_stmt), n->create_function_stmt, c->start);
+			decl(c, f->is_procedure ? "procedure" : "function", function_key(c, f), f, c->start);
 		break;
-	case PG_QUERY__NODE__NODE_CREATE_ENUM_STMT:
+	}
+	case T_CreateEnumStmt:
 		if (defs)
-			decl(c, "type", names_key(c, n->create_enum_stmt->type_name, n->create_enum_stmt->n_type_name, true),
-			     n->create_enum_stmt, c->start);
+			decl(c, "type", names_key(c, ((const CreateEnumStmt *)n)->typeName, true), n, c->start);
 		break;
-	case PG_QUERY__NODE__NODE_COMPOSITE_TYPE_STMT:
+	case T_CompositeTypeStmt:
 		if (defs)
-			decl(c, "type", rv_key(c, n->composite_type_stmt->typevar), n->composite_type_stmt, c->start);
+			decl(c, "type", rv_key(c, ((const CompositeTypeStmt *)n)->typevar), n, c->start);
 		break;
-	case PG_QUERY__NODE__NODE_CREATE_DOMAIN_STMT:
+	case T_CreateDomainStmt:
 		if (defs)
-			decl(c, "domain",
-			     names_key(c, n->create_domain_stmt->domainname, n->create_domain_stmt->n_domainname, true),
-			     n->create_domain_stmt, c->start);
+			decl(c, "domain", names_key(c, ((const CreateDomainStmt *)n)->domainname, true), n, c->start);
 		break;
-	case PG_QUERY__NODE__NODE_CREATE_TRIG_STMT:
+	case T_CreateTrigStmt: {
+		const CreateTrigStmt *t = (const CreateTrigStmt *)n;
 		if (defs)
-			decl(c, "trigger",
-			     sub_key(c, rv_key(c, n->create_trig_stmt->relation), n->create_trig_stmt->trigname),
-			     n->create_trig_stmt, c->start);
+			decl(c, "trigger", sub_key(c, rv_key(c, t->relation), t->trigname), t, c->start);
 		break;
-	case PG_QUERY__NODE__NODE_CREATE_POLICY_STMT:
+	}
+	case T_CreatePolicyStmt: {
+		const CreatePolicyStmt *p = (const CreatePolicyStmt *)n;
 		if (defs)
-			decl(c, "policy",
-			     sub_key(c, rv_key(c, n->create_policy_stmt->table), n->create_policy_stmt->policy_name),
-			     n->create_policy_stmt, c->start);
+			decl(c, "policy", sub_key(c, rv_key(c, p->table), p->policy_name), p, c->start);
 		break;
-	case PG_QUERY__NODE__NODE_CREATE_SCHEMA_STMT:
-		if (rule_on(c, R_UNQUALIFIED_NAME) && n->create_schema_stmt->schemaname)
-			fact_add(c, FACT_SCHEMA, n->create_schema_stmt->schemaname, NULL, c->start);
+	}
+	case T_CreateSchemaStmt: {
+		const CreateSchemaStmt *s = (const CreateSchemaStmt *)n;
+		if (rule_on(c, R_UNQUALIFIED_NAME) && s->schemaname)
+			fact_add(c, FACT_SCHEMA, s->schemaname, NULL, c->start);
 		break;
+	}
 	default:
 		break;
 	}
@@ -224,7 +231,7 @@ struct where {
 static uint64_t decl_hash(struct fact *fa)
 {
 	if (!(fa->flags & FACT_HASHED)) {
-		fa->hash = node_hash(fa->node);
+		fa->hash = raw_node_hash(fa->node);
 		fa->flags |= FACT_HASHED;
 	}
 	return fa->hash;
@@ -312,8 +319,8 @@ void cross_drift_traps(struct lint *l)
 					continue;
 				int line, col;
 				source_linecol(&ff->sql.src, first->start, &line, &col);
-				const char *added = type_text(&f->arena, fa->node);
-				const char *declared = type_text(&f->arena, first->node);
+				const char *added = type_text(&f->arena, (const TypeName *)fa->node);
+				const char *declared = type_text(&f->arena, (const TypeName *)first->node);
 				struct finding *fi = lint_report_file(
 					l, f, R_ADD_COLUMN_CONFLICT, fa->start, fa->start,
 					"ADD COLUMN %s declares it as %s, but CREATE TABLE declares %s (%s:%d)",

@@ -8,6 +8,8 @@
  * findings, report unused suppressions, sort by position, and move the
  * findings into the caller's diag.
  */
+#include "lint/pg.h"
+
 #include "lint/rules.h"
 
 #include "util/xalloc.h"
@@ -441,7 +443,7 @@ struct fact *fact_add(struct lint_ctx *c, enum fact_kind kind, const char *name,
 
 /* ---- the per-file pass -------------------------------------------------------- */
 
-void lint_statement(struct lint_ctx *c, const struct stmt *s)
+void lint_statement(struct lint_ctx *c, const struct stmt *s, const char *body_json)
 {
 	enum phase ph = c->file->phase;
 	check_transactions(c);
@@ -452,49 +454,172 @@ void lint_statement(struct lint_ctx *c, const struct stmt *s)
 		check_lock_safety(c);
 	}
 	if (s && (s->flags & (STMT_DO | STMT_FUNCTION)))
-		lint_plpgsql_body(c, s);
+		lint_plpgsql_body(c, s, body_json);
 }
 
+/* The parser of sqlfile_load_with(): PostgreSQL's raw parse tree of the whole file. */
+struct raw_parse {
+	PgQueryInternalParsetreeAndError r;
+	VEC(struct sqlfile_parsed) stmts;
+};
+
+static int raw_parse(void *ctx, const char *text, struct sqlfile_parse *out)
+{
+	struct raw_parse *p = ctx;
+	p->r = pg_query_raw_parse(text);
+	free(p->r.stderr_buffer);
+	p->r.stderr_buffer = NULL;
+	if (p->r.error) {
+		out->cursorpos = p->r.error->cursorpos;
+		out->message = p->r.error->message;
+		return -1;
+	}
+	const ListCell *lc;
+	foreach(lc, p->r.tree) {
+		const RawStmt *raw = lfirst(lc);
+		struct sqlfile_parsed s = { .location = raw->stmt_location, .len = raw->stmt_len };
+		s.tag = lint_classify(raw->stmt, &s.flags);
+		s.as_location = IsA(raw->stmt, DoStmt) ? option_location(((const DoStmt *)raw->stmt)->args, "as")
+			      : IsA(raw->stmt, CreateFunctionStmt)
+				      ? option_location(((const CreateFunctionStmt *)raw->stmt)->options, "as")
+				      : -1;
+		VEC_PUSH(&p->stmts, s);
+	}
+	out->stmts = p->stmts.v;
+	out->n = p->stmts.n;
+	return 0;
+}
+
+static const Node *stmt_node(const struct lint_file *f, size_t i)
+{
+	return ((const RawStmt *)list_nth(f->raw, (int)i))->stmt;
+}
+
+/*
+ * The per-file pass, on the calling thread. The file's tree goes into a
+ * memory context of its own (f->tree_ctx); the PL/pgSQL parses come next,
+ * since each leaves libpg_query's top context current; then the statements
+ * inside bodies are parsed into a second context (f->body_ctx) while the
+ * statements are checked. Both stay until release_trees() on this thread.
+ */
 static void lint_one_file(struct lint *l, struct lint_file *f)
 {
 	diag_init(&f->d);
-	f->load_rc = sqlfile_load(&f->sql, f->path, f->fs_path, &f->d, &f->err);
+	f->tree_ctx = pg_query_enter_memory_context();
+	struct raw_parse p = { .stmts = VEC_INIT };
+	f->load_rc = sqlfile_load_with(&f->sql, f->path, f->fs_path, &f->d, &f->err, raw_parse, &p);
+	if (p.r.error)
+		pg_query_free_error(p.r.error);
+	else
+		f->raw = p.r.tree;
+	VEC_FREE(&p.stmts);
 	if (f->load_rc < 0)
 		return;
+
+	size_t n = f->sql.stmts.n;
+	PgQueryPlpgsqlParseResult *bodies = NULL;
+	for (size_t i = 0; i < n; i++) {
+		const struct stmt *s = &f->sql.stmts.v[i];
+		if (!(s->flags & (STMT_DO | STMT_FUNCTION)))
+			continue;
+		if (!bodies)
+			bodies = xcalloc(n, sizeof(*bodies));
+		if (lint_body_needs_plpgsql(f, i, stmt_node(f, i))) {
+			char *text = xstrndup(f->sql.src.text + s->start, s->len);
+			bodies[i] = pg_query_parse_plpgsql(text);
+			free(text);
+		}
+	}
 	lint_collect_suppressions(f);
-	if (!f->sql.tree)
-		return;
-	for (size_t i = 0; i < f->sql.stmts.n; i++) {
+	if (bodies)
+		f->body_ctx = pg_query_enter_memory_context();
+
+	for (size_t i = 0; i < n; i++) {
 		const struct stmt *s = &f->sql.stmts.v[i];
 		struct lint_ctx c = {
 			.l = l,
 			.file = f,
-			.stmt = f->sql.tree->stmts[i]->stmt,
+			.stmt = stmt_node(f, i),
 			.start = s->start,
 			.end = s->start + s->len,
 			.base = 0,
 			.exact = true,
 			.top = s,
 		};
-		lint_statement(&c, s);
+		const char *json = bodies && !bodies[i].error ? bodies[i].plpgsql_funcs : NULL;
+		lint_statement(&c, s, json);
+	}
+	if (bodies) {
+		for (size_t i = 0; i < n; i++)
+			pg_query_free_plpgsql_parse_result(bodies[i]);
+		free(bodies);
 	}
 }
 
+/* Delete a file's parse trees; on the thread that parsed it. */
+static void release_trees(struct lint_file *f)
+{
+	if (f->body_ctx)
+		pg_query_exit_memory_context(f->body_ctx);
+	if (f->tree_ctx)
+		pg_query_exit_memory_context(f->tree_ctx);
+	f->body_ctx = f->tree_ctx = NULL;
+	f->raw = NULL;
+}
+
+/* Files parsed by one thread, whose trees it deletes. */
+struct parsed_files {
+	VEC(struct lint_file *) v;
+};
+
+/*
+ * Threads take files in turn and keep their trees; when every thread is
+ * done, the main thread runs the cross-file pass (which may read any
+ * thread's trees), and then each thread deletes the trees it made.
+ */
 struct work {
 	struct lint *l;
 	atomic_size_t next;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int parsing;		/* threads still in the per-file pass */
+	bool crossed;		/* the cross-file pass is done */
 };
 
-static void *worker(void *arg)
+static void parse_files(struct work *w, struct parsed_files *mine)
 {
-	struct work *w = arg;
 	for (;;) {
 		size_t i = atomic_fetch_add(&w->next, 1);
 		if (i >= w->l->files.n)
 			break;
-		lint_one_file(w->l, &w->l->files.v[i]);
+		struct lint_file *f = &w->l->files.v[i];
+		lint_one_file(w->l, f);
+		VEC_PUSH(&mine->v, f);
 	}
-	/* libpg_query frees its per-thread memory context itself when a thread ends. */
+	pthread_mutex_lock(&w->mu);
+	if (--w->parsing == 0)
+		pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+}
+
+static void release_parsed(struct parsed_files *mine)
+{
+	for (size_t i = 0; i < mine->v.n; i++)
+		release_trees(mine->v.v[i]);
+	VEC_FREE(&mine->v);
+}
+
+static void *worker(void *arg)
+{
+	struct work *w = arg;
+	struct parsed_files mine = { VEC_INIT };
+	parse_files(w, &mine);
+	pthread_mutex_lock(&w->mu);
+	while (!w->crossed)
+		pthread_cond_wait(&w->cv, &w->mu);
+	pthread_mutex_unlock(&w->mu);
+	release_parsed(&mine);
+	/* libpg_query frees its per-thread top memory context itself when a thread ends. */
 	return NULL;
 }
 
@@ -510,26 +635,68 @@ static int job_count(const struct lint *l)
 	return (int)n;
 }
 
-static void run_files(struct lint *l)
+/* The cross-file pass, once every file is checked. Returns -1 with err for an unreadable file. */
+static int check_across(struct lint *l, struct buf *err)
 {
-	struct work w = { .l = l };
-	atomic_init(&w.next, 0);
-	int jobs = job_count(l);
-	if (jobs <= 1) {
-		worker(&w);
-		return;
+	for (size_t i = 0; i < l->files.n; i++) {
+		struct lint_file *f = &l->files.v[i];
+		if (f->load_rc < 0) {
+			buf_adds(err, f->err.s);
+			return -1;
+		}
+		l->statements += f->sql.stmts.n;
 	}
-	/* jansson seeds its hash function on first use; do it before the threads race. */
-	json_object_seed(0);
-	pthread_t *tids = xcalloc((size_t)jobs - 1, sizeof(*tids));
+	cross_data_safety(l);
+	cross_drift_traps(l);
+	cross_lock_safety(l);
+	return 0;
+}
+
+static int run_files(struct lint *l, struct buf *err)
+{
+	struct work w = { .l = l, .parsing = 1 };
+	atomic_init(&w.next, 0);
+	pthread_mutex_init(&w.mu, NULL);
+	pthread_cond_init(&w.cv, NULL);
+	int jobs = job_count(l);
+	pthread_t *tids = xcalloc(jobs > 1 ? (size_t)jobs - 1 : 1, sizeof(*tids));
 	int started = 0;
-	for (int i = 0; i < jobs - 1; i++)
-		if (pthread_create(&tids[started], NULL, worker, &w) == 0)
-			started++;
-	worker(&w);
+	if (jobs > 1) {
+		/* jansson seeds its hash function on first use; do it before the threads race. */
+		json_object_seed(0);
+		for (int i = 0; i < jobs - 1; i++) {
+			pthread_mutex_lock(&w.mu);
+			w.parsing++;
+			pthread_mutex_unlock(&w.mu);
+			if (pthread_create(&tids[started], NULL, worker, &w) == 0) {
+				started++;
+			} else {
+				pthread_mutex_lock(&w.mu);
+				w.parsing--;
+				pthread_mutex_unlock(&w.mu);
+			}
+		}
+	}
+	struct parsed_files mine = { VEC_INIT };
+	parse_files(&w, &mine);
+	pthread_mutex_lock(&w.mu);
+	while (w.parsing > 0)
+		pthread_cond_wait(&w.cv, &w.mu);
+	pthread_mutex_unlock(&w.mu);
+
+	int rc = check_across(l, err);
+
+	pthread_mutex_lock(&w.mu);
+	w.crossed = true;
+	pthread_cond_broadcast(&w.cv);
+	pthread_mutex_unlock(&w.mu);
+	release_parsed(&mine);
 	for (int i = 0; i < started; i++)
 		pthread_join(tids[i], NULL);
 	free(tids);
+	pthread_mutex_destroy(&w.mu);
+	pthread_cond_destroy(&w.cv);
+	return rc;
 }
 
 /* ---- suppressions and the final order ------------------------------------------------ */
@@ -642,18 +809,8 @@ void lint_add_file(struct lint *l, const char *display_path, const char *fs_path
 
 int lint_run(struct lint *l, struct diag *d, struct buf *err)
 {
-	run_files(l);
-	for (size_t i = 0; i < l->files.n; i++) {
-		struct lint_file *f = &l->files.v[i];
-		if (f->load_rc < 0) {
-			buf_adds(err, f->err.s);
-			return -1;
-		}
-		l->statements += f->sql.stmts.n;
-	}
-	cross_data_safety(l);
-	cross_drift_traps(l);
-	cross_lock_safety(l);
+	if (lint_pg_selfcheck(err) < 0 || run_files(l, err) < 0)
+		return -1;
 	for (size_t i = 0; i < l->files.n; i++)
 		finish_file(l, &l->files.v[i], d);
 	return 0;

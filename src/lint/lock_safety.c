@@ -7,6 +7,8 @@
  * apply order) creates; that needs every file, so indexes and validating
  * constraints are recorded as facts and judged by cross_lock_safety().
  */
+#include "lint/pg.h"
+
 #include "lint/rules.h"
 
 #include <string.h>
@@ -26,92 +28,93 @@ static void strong_lock(struct lint_ctx *c)
 	fact_add(c, FACT_STRONG_LOCK, NULL, NULL, c->start);
 }
 
-static bool serial_type(const PgQuery__TypeName *t)
+static bool serial_type(const TypeName *t)
 {
 	if (!t)
 		return false;
-	const char *n = last_name(t->names, t->n_names);
+	const char *n = last_name(t->names);
 	return !strcmp(n, "serial") || !strcmp(n, "bigserial") || !strcmp(n, "smallserial") ||
 	       !strcmp(n, "serial4") || !strcmp(n, "serial8") || !strcmp(n, "serial2");
 }
 
-static void add_column(struct lint_ctx *c, const char *table, const PgQuery__ColumnDef *col)
+static void add_column(struct lint_ctx *c, const char *table, const ColumnDef *col)
 {
 	size_t at = ctx_offset(c, col->location);
-	if (serial_type(col->type_name)) {
+	if (serial_type(col->typeName)) {
 		lint_report(c, R_VOLATILE_DEFAULT, at, at,
 			    "ADD COLUMN %s %s fills every row from a sequence: the table %s is rewritten",
-			    col->colname, last_name(col->type_name->names, col->type_name->n_names), table);
+			    col->colname, last_name(col->typeName->names), table);
 		return;
 	}
-	for (size_t i = 0; i < col->n_constraints; i++) {
-		if (col->constraints[i]->node_case != PG_QUERY__NODE__NODE_CONSTRAINT)
+	const ListCell *lc;
+	foreach(lc, col->constraints) {
+		if (!IsA(lfirst(lc), Constraint))
 			continue;
-		const PgQuery__Constraint *k = col->constraints[i]->constraint;
-		if (k->contype == PG_QUERY__CONSTR_TYPE__CONSTR_IDENTITY) {
+		const Constraint *k = lfirst(lc);
+		if (k->contype == CONSTR_IDENTITY) {
 			lint_report(c, R_VOLATILE_DEFAULT, ctx_offset(c, k->location), ctx_offset(c, k->location),
 				    "ADD COLUMN %s ... GENERATED AS IDENTITY rewrites the table %s", col->colname, table);
 			return;
 		}
-		if (k->contype == PG_QUERY__CONSTR_TYPE__CONSTR_GENERATED) {
+		if (k->contype == CONSTR_GENERATED) {
 			lint_report(c, R_VOLATILE_DEFAULT, ctx_offset(c, k->location), ctx_offset(c, k->location),
 				    "ADD COLUMN %s ... GENERATED ALWAYS AS (...) STORED rewrites the table %s",
 				    col->colname, table);
 			return;
 		}
-		if (k->contype == PG_QUERY__CONSTR_TYPE__CONSTR_DEFAULT) {
-			const PgQuery__Node *v = volatile_call(k->raw_expr);
+		if (k->contype == CONSTR_DEFAULT) {
+			const Node *v = volatile_call(k->raw_expr);
 			if (v) {
-				const PgQuery__FuncCall *f = v->func_call;
+				const FuncCall *f = (const FuncCall *)v;
 				size_t pos = ctx_offset(c, f->location);
 				lint_report(c, R_VOLATILE_DEFAULT, pos, pos,
 					    "ADD COLUMN %s DEFAULT %s() may be volatile: the table %s is rewritten",
-					    col->colname, last_name(f->funcname, f->n_funcname), table);
+					    col->colname, last_name(f->funcname), table);
 				return;
 			}
 		}
 	}
 }
 
-static void alter_table(struct lint_ctx *c, const PgQuery__AlterTableStmt *a)
+static void alter_table(struct lint_ctx *c, const AlterTableStmt *a)
 {
-	if (!a->relation || a->objtype != PG_QUERY__OBJECT_TYPE__OBJECT_TABLE)
+	if (!a->relation || a->objtype != OBJECT_TABLE)
 		return;
 	strong_lock(c);
 	const char *table = a->relation->relname;
-	for (size_t i = 0; i < a->n_cmds; i++) {
-		if (a->cmds[i]->node_case != PG_QUERY__NODE__NODE_ALTER_TABLE_CMD)
+	const ListCell *lc;
+	foreach(lc, a->cmds) {
+		if (!IsA(lfirst(lc), AlterTableCmd))
 			continue;
-		const PgQuery__AlterTableCmd *cmd = a->cmds[i]->alter_table_cmd;
-		const PgQuery__Node *def = cmd->def;
+		const AlterTableCmd *cmd = lfirst(lc);
+		const Node *def = cmd->def;
 		switch (cmd->subtype) {
-		case PG_QUERY__ALTER_TABLE_TYPE__AT_AlterColumnType: {
+		case AT_AlterColumnType: {
 			size_t at = c->start;
-			if (def && def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF && def->column_def->type_name)
-				at = ctx_offset(c, def->column_def->type_name->location);
+			if (def && IsA(def, ColumnDef) && ((const ColumnDef *)def)->typeName)
+				at = ctx_offset(c, ((const ColumnDef *)def)->typeName->location);
 			lint_report(c, R_COLUMN_TYPE_CHANGE, at, at,
 				    "ALTER COLUMN %s TYPE rewrites %s under an ACCESS EXCLUSIVE lock",
 				    cmd->name ? cmd->name : "", table);
 			break;
 		}
-		case PG_QUERY__ALTER_TABLE_TYPE__AT_SetNotNull:
+		case AT_SetNotNull:
 			lint_report(c, R_SET_NOT_NULL, c->start, c->start,
 				    "ALTER COLUMN %s SET NOT NULL scans %s under an ACCESS EXCLUSIVE lock",
 				    cmd->name ? cmd->name : "", table);
 			break;
-		case PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn:
-			if (def && def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF)
-				add_column(c, table, def->column_def);
+		case AT_AddColumn:
+			if (def && IsA(def, ColumnDef))
+				add_column(c, table, (const ColumnDef *)def);
 			break;
-		case PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint: {
-			if (!def || def->node_case != PG_QUERY__NODE__NODE_CONSTRAINT)
+		case AT_AddConstraint: {
+			if (!def || !IsA(def, Constraint))
 				break;
-			const PgQuery__Constraint *k = def->constraint;
-			if ((k->contype == PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN ||
-			     k->contype == PG_QUERY__CONSTR_TYPE__CONSTR_CHECK) && !k->skip_validation) {
+			const Constraint *k = (const Constraint *)def;
+			if ((k->contype == CONSTR_FOREIGN || k->contype == CONSTR_CHECK) && !k->skip_validation) {
 				struct fact *fa = fact_add(c, FACT_VALIDATING, rv_key(c, a->relation),
 							   k->conname, ctx_offset(c, k->location));
-				fa->group = k->contype == PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN;
+				fa->group = k->contype == CONSTR_FOREIGN;
 			}
 			break;
 		}
@@ -125,28 +128,32 @@ void check_lock_safety(struct lint_ctx *c)
 {
 	if (c->block == BLOCK_FUNCTION || !online_rules(c))
 		return;
-	const PgQuery__Node *n = c->stmt;
-	switch (n->node_case) {
-	case PG_QUERY__NODE__NODE_CREATE_STMT:
-		fact_add(c, FACT_TABLE, rv_key(c, n->create_stmt->relation), NULL, c->start);
+	const Node *n = c->stmt;
+	switch (nodeTag(n)) {
+	case T_CreateStmt:
+		fact_add(c, FACT_TABLE, rv_key(c, ((const CreateStmt *)n)->relation), NULL, c->start);
 		break;
-	case PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT:
-		if (n->create_table_as_stmt->into && n->create_table_as_stmt->into->rel)
-			fact_add(c, FACT_TABLE, rv_key(c, n->create_table_as_stmt->into->rel), NULL, c->start);
+	case T_CreateTableAsStmt: {
+		const IntoClause *into = ((const CreateTableAsStmt *)n)->into;
+		if (into && into->rel)
+			fact_add(c, FACT_TABLE, rv_key(c, into->rel), NULL, c->start);
 		break;
-	case PG_QUERY__NODE__NODE_INDEX_STMT:
-		if (!n->index_stmt->concurrent) {
+	}
+	case T_IndexStmt: {
+		const IndexStmt *s = (const IndexStmt *)n;
+		if (!s->concurrent) {
 			strong_lock(c);
-			fact_add(c, FACT_INDEX, rv_key(c, n->index_stmt->relation), n->index_stmt->idxname, c->start);
+			fact_add(c, FACT_INDEX, rv_key(c, s->relation), s->idxname, c->start);
 		}
 		break;
-	case PG_QUERY__NODE__NODE_ALTER_TABLE_STMT:
-		alter_table(c, n->alter_table_stmt);
+	}
+	case T_AlterTableStmt:
+		alter_table(c, (const AlterTableStmt *)n);
 		break;
-	case PG_QUERY__NODE__NODE_VARIABLE_SET_STMT: {
-		const PgQuery__VariableSetStmt *v = n->variable_set_stmt;
+	case T_VariableSetStmt: {
+		const VariableSetStmt *v = (const VariableSetStmt *)n;
 		if (c->file->phase == PHASE_PRERUN && v->name && !strcmp(v->name, "lock_timeout") &&
-		    v->kind == PG_QUERY__VARIABLE_SET_KIND__VAR_SET_VALUE)
+		    v->kind == VAR_SET_VALUE)
 			fact_add(c, FACT_LOCK_TIMEOUT, NULL, NULL, c->start);
 		break;
 	}

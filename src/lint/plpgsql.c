@@ -14,12 +14,13 @@
  * what runs when it is called matters here: TRUNCATE (for foreign keys) and
  * statements that cannot run in a transaction.
  */
+#include "lint/pg.h"
+
 #include "lint/rules.h"
 
 #include "util/xalloc.h"
 
 #include <jansson.h>
-#include <pg_query.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -31,42 +32,31 @@ struct walk {
 	enum block_kind block;
 };
 
-static void *arena_pb_alloc(void *arena, size_t size)
-{
-	return arena_alloc(arena, size ? size : 1);
-}
-
-static void arena_pb_free(void *arena, void *p)
-{
-	(void)arena;
-	(void)p;
-}
-
 static const char *get_str(json_t *o, const char *k)
 {
 	return json_string_value(json_object_get(o, k));
 }
 
-/* Parse an inner SQL text and lint its statements at file offset `base` (when exact). */
+/*
+ * Parse an inner SQL text and lint its statements at file offset `base`
+ * (when exact). The tree goes into the current memory context, the file's
+ * body context (lint.c), so that facts may point into it until the
+ * cross-file pass is done.
+ */
 static void lint_inner_sql(struct lint_ctx *outer, enum block_kind block, const char *sql, size_t base,
 			   bool exact, bool conditional, const struct guard *g)
 {
-	PgQueryProtobufParseResult r = pg_query_parse_protobuf(sql);
+	PgQueryInternalParsetreeAndError r = pg_query_raw_parse(sql);
+	free(r.stderr_buffer);
 	if (r.error) {
 		/* The server reports it when the body runs; not a lint matter. */
-		pg_query_free_protobuf_parse_result(r);
+		pg_query_free_error(r.error);
 		return;
 	}
-	/* Unpacked into the file's arena: facts point into it, and it is freed in one go. */
-	ProtobufCAllocator pa = { arena_pb_alloc, arena_pb_free, &outer->file->arena };
-	PgQuery__ParseResult *tree = pg_query__parse_result__unpack(&pa, r.parse_tree.len,
-								     (const uint8_t *)r.parse_tree.data);
-	pg_query_free_protobuf_parse_result(r);
-	if (!tree)
-		abort();	/* libpg_query produced protobuf it cannot read */
 
-	for (size_t i = 0; i < tree->n_stmts; i++) {
-		const PgQuery__RawStmt *raw = tree->stmts[i];
+	const ListCell *lc;
+	foreach(lc, r.tree) {
+		const RawStmt *raw = lfirst(lc);
 		size_t loc = (size_t)raw->stmt_location;
 		while (sql[loc] == ' ' || sql[loc] == '\t' || sql[loc] == '\n' || sql[loc] == '\r')
 			loc++;
@@ -81,7 +71,7 @@ static void lint_inner_sql(struct lint_ctx *outer, enum block_kind block, const 
 		c.exact = exact;
 		c.start = exact ? base + loc : base;
 		c.end = exact ? base + (size_t)raw->stmt_location + len : base;
-		lint_statement(&c, NULL);
+		lint_statement(&c, NULL, NULL);
 	}
 }
 
@@ -239,15 +229,25 @@ static void walk_list(struct walk *w, json_t *list, bool cond, const struct guar
 }
 
 /*
- * Whether a function body can hold anything the function rules look at.
- * Those are all keywords, so a body without any of these words needs no
- * PL/pgSQL parse; most function bodies are skipped here.
+ * The prefilter of function bodies: whether the text of a CREATE FUNCTION
+ * can hold anything the function rules look at. In a function only TRUNCATE
+ * (truncate-referenced, truncate-cascade) and statements that cannot run in
+ * a transaction block (concurrently-in-plpgsql; see lint_classify: CREATE
+ * INDEX / DROP INDEX / REINDEX / DETACH PARTITION CONCURRENTLY, REINDEX
+ * SYSTEM / DATABASE, VACUUM, CLUSTER, CREATE / DROP / ALTER DATABASE,
+ * CREATE / DROP TABLESPACE, ALTER SYSTEM, CREATE / ALTER / DROP
+ * SUBSCRIPTION) matter, also as EXECUTE of a literal. Each of those
+ * statements spells one of these keywords, and a keyword is one token that
+ * cannot be quoted, escaped or split by a comment, so a text without any of
+ * them (compared case-insensitively) holds none of those statements: a
+ * necessary condition, never a lint by itself. Most function bodies are
+ * skipped here without a PL/pgSQL parse.
  */
 static bool body_may_matter(const char *t, size_t len)
 {
 	static const char *const words[] = {
-		"truncate", "concurrently", "vacuum", "database", "tablespace", "system", "subscription",
-		"reindex", "execute",
+		"truncate", "concurrently", "vacuum", "cluster", "database", "tablespace", "system",
+		"subscription", "reindex", "execute",
 	};
 	for (size_t i = 0; i < len; i++) {
 		char ch = (char)(t[i] | 0x20);
@@ -262,54 +262,64 @@ static bool body_may_matter(const char *t, size_t len)
 	return false;
 }
 
-void lint_plpgsql_body(struct lint_ctx *c, const struct stmt *s)
+/* Block kind and language of a DO / CREATE FUNCTION node; false for other nodes. */
+static bool body_kind(const Node *n, enum block_kind *block, const char **lang)
 {
-	const PgQuery__Node *n = c->stmt;
+	if (IsA(n, DoStmt)) {
+		*block = BLOCK_DO;
+		*lang = option_string(((const DoStmt *)n)->args, "language");
+	} else if (IsA(n, CreateFunctionStmt)) {
+		*block = BLOCK_FUNCTION;
+		*lang = option_string(((const CreateFunctionStmt *)n)->options, "language");
+	} else {
+		return false;
+	}
+	if (!*lang)
+		*lang = *block == BLOCK_DO ? "plpgsql" : "sql";
+	return true;
+}
+
+bool lint_body_needs_plpgsql(const struct lint_file *f, size_t i, const Node *n)
+{
+	const struct stmt *s = &f->sql.stmts.v[i];
 	enum block_kind block;
 	const char *lang;
-	if (n->node_case == PG_QUERY__NODE__NODE_DO_STMT) {
-		block = BLOCK_DO;
-		lang = sqlfile_option_string(n->do_stmt->args, n->do_stmt->n_args, "language");
-	} else if (n->node_case == PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT) {
-		block = BLOCK_FUNCTION;
-		lang = sqlfile_option_string(n->create_function_stmt->options, n->create_function_stmt->n_options,
-				     "language");
-	} else {
+	if (!s->body_start || !body_kind(n, &block, &lang) || strcmp(lang, "plpgsql") != 0)
+		return false;
+	return block == BLOCK_DO || body_may_matter(f->sql.src.text + s->start, s->len);
+}
+
+void lint_plpgsql_body(struct lint_ctx *c, const struct stmt *s, const char *json)
+{
+	const Node *n = c->stmt;
+	enum block_kind block;
+	const char *lang;
+	if (!body_kind(n, &block, &lang))
 		return;
-	}
-	if (!lang)
-		lang = block == BLOCK_DO ? "plpgsql" : "sql";
 	const char *text = c->file->sql.src.text;
 	if (block == BLOCK_FUNCTION && !body_may_matter(text + s->start, s->len))
 		return;
 
 	if (!strcmp(lang, "sql")) {
-		const char *body = sqlfile_option_string(n->create_function_stmt->options, n->create_function_stmt->n_options, "as");
+		if (block != BLOCK_FUNCTION)
+			return;	/* DO has no LANGUAGE sql; the server says so */
+		const char *body = option_string(((const CreateFunctionStmt *)n)->options, "as");
 		if (!body)
 			return;	/* BEGIN ATOMIC bodies are in the tree itself: see below */
 		bool exact = s->body_start && !strncmp(text + s->body_start, body, strlen(body));
 		lint_inner_sql(c, block, body, exact ? s->body_start : c->start, exact, false, NULL);
 		return;
 	}
-	if (strcmp(lang, "plpgsql") != 0)
+	if (!json || !s->body_start)
 		return;
-
-	char *stmt_text = xstrndup(text + s->start, s->len);
-	PgQueryPlpgsqlParseResult r = pg_query_parse_plpgsql(stmt_text);
-	free(stmt_text);
-	if (r.error || !r.plpgsql_funcs || !s->body_start) {
-		pg_query_free_plpgsql_parse_result(r);
-		return;
-	}
 	/*
 	 * Only the function's "action" is walked, so only it is decoded: the
 	 * "datums" before it (every variable) would cost as much again. Key and
 	 * node name cannot occur unescaped inside a JSON string.
 	 */
 	static const char key[] = "\"action\":{\"PLpgSQL_stmt_block\"";
-	const char *at = strstr(r.plpgsql_funcs, key);
+	const char *at = strstr(json, key);
 	json_t *action = at ? json_loads(at + 9, JSON_DISABLE_EOF_CHECK, NULL) : NULL;
-	pg_query_free_plpgsql_parse_result(r);
 	if (action) {
 		int line, col;
 		source_linecol(&c->file->sql.src, s->body_start, &line, &col);

@@ -3,11 +3,18 @@
  * (idempotency.c, transactions.c, data_safety.c, drift_traps.c,
  * lock_safety.c, plpgsql.c). Not an API outside src/lint/.
  *
+ * The rules walk PostgreSQL's raw parse trees (struct Node and friends; the
+ * files that look inside them include lint/pg.h first). This header only
+ * names the structs, so that it can be included without PostgreSQL's headers.
+ *
  * The per-file pass runs on worker threads: it may touch only its own
  * `struct lint_file` (findings, facts, arena). Facts are what the cross-file
  * pass needs (tables created, foreign keys, TRUNCATEs, declarations); their
- * strings live in the file's arena and their `node` pointers in the file's
- * parse trees, all alive until lint_free().
+ * strings live in the file's arena, alive until lint_free(). Their `node`
+ * pointers point into the file's parse trees, which live in libpg_query
+ * memory contexts of the thread that parsed the file: lint_run() keeps them
+ * until the cross-file pass is done and then has that thread delete them, so
+ * `node` is valid only during lint_run().
  */
 #ifndef SSOT_LINT_RULES_H
 #define SSOT_LINT_RULES_H
@@ -19,6 +26,12 @@
 #include <pg_query/pg_query.pb-c.h>
 
 #include <stdint.h>
+
+struct Node;
+struct List;
+struct RangeVar;
+struct TypeName;
+struct MemoryContextData;
 
 /* ---- string map: arena-owned keys to integers ---------------------------- */
 
@@ -61,7 +74,8 @@ struct fact {
 	enum fact_kind kind;
 	unsigned flags;
 	const char *name, *name2;
-	const void *node;	/* FACT_DECL: the ProtobufCMessage to compare */
+	const struct Node *node;	/* FACT_DECL: the definition; FACT_*COLUMN: the
+					 * TypeName (valid during lint_run() only) */
 	uint64_t hash;
 	size_t start, end;	/* byte span in the file */
 	size_t group;
@@ -81,11 +95,14 @@ struct lint_sup {
 struct lint_file {
 	char *path, *fs_path;
 	enum phase phase;
-	struct sqlfile sql;
+	struct sqlfile sql;	/* split from the raw parse; sql.tree is NULL */
+	struct List *raw;	/* the RawStmts of sql.stmts, in order; NULL after a syntax error */
+	struct MemoryContextData *tree_ctx;	/* holds `raw` */
+	struct MemoryContextData *body_ctx;	/* holds the trees of statements inside bodies */
 	int load_rc;		/* sqlfile_load(): 0 parsed, 1 findings, -1 unreadable */
 	struct buf err;
 	struct diag d;		/* this file's findings, filtered and sorted at the end */
-	struct arena arena;	/* fact strings; parse trees of statements inside bodies */
+	struct arena arena;	/* fact strings */
 	VEC(struct fact) facts;
 	VEC(struct lint_sup) sups;
 	struct strmap guards;	/* objects dropped IF EXISTS earlier in this file */
@@ -112,7 +129,7 @@ struct guard {
 struct lint_ctx {
 	struct lint *l;
 	struct lint_file *file;
-	const PgQuery__Node *stmt;
+	const struct Node *stmt;
 	size_t start, end;	/* span of the statement (or of an inner query) */
 	size_t base;		/* a parse-tree location + base = byte offset in the file */
 	bool exact;		/* locations map into the file (the inner text was found) */
@@ -162,22 +179,34 @@ void report_not_idempotent(struct lint_ctx *c, enum lint_rule_id r, const char *
 /* "<a><sep><b>" in the file's arena: the keys of the lint maps. */
 const char *join_key(struct lint_ctx *c, const char *a, char sep, const char *b);
 /* "schema.name" of a RangeVar in the file's arena, schema "public" when unqualified. */
-const char *rv_key(struct lint_ctx *c, const PgQuery__RangeVar *rv);
+const char *rv_key(struct lint_ctx *c, const struct RangeVar *rv);
 /* Dotted name of a list of String nodes ("a.b"), "public." prefixed when `qualify` and single. */
-const char *names_key(struct lint_ctx *c, PgQuery__Node *const *items, size_t n, bool qualify);
+const char *names_key(struct lint_ctx *c, const struct List *names, bool qualify);
 /* Last String of a list, or "". */
-const char *last_name(PgQuery__Node *const *items, size_t n);
+const char *last_name(const struct List *names);
+/* The string of a String node, or "" for anything else (or NULL). */
+const char *str_of(const struct Node *n);
 /*
  * Structural hash of a protobuf message, ignoring `location` fields and the
  * spelling-only flags (IF NOT EXISTS, OR REPLACE, CONCURRENTLY, NOT VALID).
  */
 uint64_t node_hash(const void *message);
-/* Hash of a column type: last name component, type modifiers, array bounds. */
-uint64_t type_hash(const PgQuery__TypeName *t);
+/*
+ * node_hash() of a raw parse node, through libpg_query's protobuf output: the
+ * slow, generic way (raw nodes carry no field descriptions), for the rare
+ * name declared twice. Enters and exits a memory context of its own.
+ */
+uint64_t raw_node_hash(const struct Node *n);
+/*
+ * Hash of a column type: last name component, type modifiers, array bounds.
+ * A modifier that is not a constant or a name makes the hash unique, so
+ * that two such types never compare equal.
+ */
+uint64_t type_hash(const struct TypeName *t);
 /* Readable type name ("varchar(20)", "int4[]") in the arena. */
-const char *type_text(struct arena *a, const PgQuery__TypeName *t);
-/* Whether an expression contains a call to a function not known to be stable. */
-const PgQuery__Node *volatile_call(const PgQuery__Node *n);
+const char *type_text(struct arena *a, const struct TypeName *t);
+/* Whether an expression contains a call to a function not known to be stable (the FuncCall). */
+const struct Node *volatile_call(const struct Node *n);
 
 /* ---- rule families: one call per statement ------------------------------- */
 
@@ -187,12 +216,45 @@ void check_data_safety(struct lint_ctx *c);
 void collect_drift_facts(struct lint_ctx *c);
 void check_lock_safety(struct lint_ctx *c);
 
-/* Check one statement with every family (and its body, for DO / functions). */
-void lint_statement(struct lint_ctx *c, const struct stmt *s);
+/*
+ * Classification of a raw statement node: what sqlfile_classify() says of
+ * the same statement's protobuf node (tests/unit/test_lint_classify.c keeps
+ * the two in step).
+ */
+const char *lint_classify(const struct Node *n, unsigned *flags);
+/*
+ * lint_classify() of the first statement of `sql`, or NULL when it does not
+ * parse (for tests; parses in a memory context of its own).
+ */
+const char *lint_classify_sql(const char *sql, unsigned *flags);
+/* The string value of option `name` of a DO / CREATE FUNCTION DefElem list, as sqlfile_option_string(). */
+const char *option_string(const struct List *opts, const char *name);
+/* Location of option `name` in a DefElem list, or -1. */
+int option_location(const struct List *opts, const char *name);
+/*
+ * Whether libpg_query's trees have the layout of the headers lint was built
+ * with: parses known statements and checks tags and fields. Returns 0, or -1
+ * with err. Run once before anything reads a tree.
+ */
+int lint_pg_selfcheck(struct buf *err);
+
+/*
+ * Check one statement with every family, and its body (for DO / functions;
+ * `body_json` is its pg_query_parse_plpgsql() output, or NULL).
+ */
+void lint_statement(struct lint_ctx *c, const struct stmt *s, const char *body_json);
 /* suppress.c: find the file's ssot:ignore comments (f->sups). */
 void lint_collect_suppressions(struct lint_file *f);
-/* plpgsql.c: walk a DO block's or a PL/pgSQL function's body. */
-void lint_plpgsql_body(struct lint_ctx *c, const struct stmt *s);
+/*
+ * plpgsql.c: whether statement i's body needs pg_query_parse_plpgsql() (a
+ * PL/pgSQL DO block, or a PL/pgSQL function whose text passes the keyword
+ * prefilter), and that parse, done before the file's statements are walked
+ * (it resets libpg_query's current memory context). Returns the JSON
+ * (caller frees with pg_query_free_plpgsql_parse_result) or an empty result.
+ */
+bool lint_body_needs_plpgsql(const struct lint_file *f, size_t i, const struct Node *n);
+/* plpgsql.c: walk a DO block's or a function's body; `json` is from the parse above or NULL. */
+void lint_plpgsql_body(struct lint_ctx *c, const struct stmt *s, const char *json);
 
 /* ---- cross-file passes ----------------------------------------------------- */
 

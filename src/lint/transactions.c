@@ -4,17 +4,20 @@
  * one (CREATE INDEX CONCURRENTLY, VACUUM, ...) run after the commit at top
  * level, and fail outright inside a DO block or a function.
  */
+#include "lint/pg.h"
+
 #include "lint/rules.h"
 
 void check_transactions(struct lint_ctx *c)
 {
-	const PgQuery__Node *n = c->stmt;
-	/* Top-level statements were classified by sqlfile; nested ones the same way. */
+	/* Top-level statements were classified when the file was split; nested ones here. */
 	unsigned flags = 0;
-	const char *tag = sqlfile_classify(n, &flags);
+	const char *tag;
 	if (c->top) {
 		flags = c->top->flags;
 		tag = c->top->tag;
+	} else {
+		tag = lint_classify(c->stmt, &flags);
 	}
 
 	if (flags & STMT_TXCTL) {

@@ -1,8 +1,10 @@
 /*
- * Helpers over libpg_query's protobuf tree shared by the rule families:
+ * Helpers over PostgreSQL's raw parse trees shared by the rule families:
  * names, structural hashes, column types, volatility, and the string map the
  * cross-file passes index facts with.
  */
+#include "lint/pg.h"
+
 #include "lint/rules.h"
 
 #include "util/xalloc.h"
@@ -84,35 +86,36 @@ const char *join_key(struct lint_ctx *c, const char *a, char sep, const char *b)
 	return k;
 }
 
-const char *rv_key(struct lint_ctx *c, const PgQuery__RangeVar *rv)
+const char *rv_key(struct lint_ctx *c, const RangeVar *rv)
 {
 	const char *schema = rv->schemaname && *rv->schemaname ? rv->schemaname : "public";
-	return join_key(c, schema, '.', rv->relname);
+	return join_key(c, schema, '.', rv->relname ? rv->relname : "");
 }
 
-static const char *str_of(const PgQuery__Node *n)
+const char *str_of(const Node *n)
 {
-	return n && n->node_case == PG_QUERY__NODE__NODE_STRING ? n->string->sval : "";
+	return n && IsA(n, String) ? strVal(n) : "";
 }
 
-const char *names_key(struct lint_ctx *c, PgQuery__Node *const *items, size_t n, bool qualify)
+const char *names_key(struct lint_ctx *c, const List *names, bool qualify)
 {
 	struct buf b = BUF_INIT;
-	if (qualify && n == 1)
+	if (qualify && list_length(names) == 1)
 		buf_adds(&b, "public.");
-	for (size_t i = 0; i < n; i++) {
-		if (i)
+	const ListCell *lc;
+	foreach(lc, names) {
+		if (foreach_current_index(lc))
 			buf_addch(&b, '.');
-		buf_adds(&b, str_of(items[i]));
+		buf_adds(&b, str_of(lfirst(lc)));
 	}
-	const char *k = arena_strdup(&c->file->arena, b.s);
+	const char *k = arena_strdup(&c->file->arena, b.s ? b.s : "");
 	buf_release(&b);
 	return k;
 }
 
-const char *last_name(PgQuery__Node *const *items, size_t n)
+const char *last_name(const List *names)
 {
-	return n ? str_of(items[n - 1]) : "";
+	return list_length(names) ? str_of(llast(names)) : "";
 }
 
 /* ---- structural hash ------------------------------------------------------------------ */
@@ -233,39 +236,89 @@ uint64_t node_hash(const void *message)
 	return hash_message(message, 0);
 }
 
-uint64_t type_hash(const PgQuery__TypeName *t)
+/*
+ * libpg_query's protobuf output of one raw node, unpacked: the generic
+ * reflection node_hash() needs. The node goes in as the statement of a
+ * RawStmt built on the stack (makeNode would allocate through
+ * CurrentMemoryContext, which the headers do not declare thread-local);
+ * the List around it is made by libpg_query in a context entered for it.
+ */
+uint64_t raw_node_hash(const Node *n)
 {
-	uint64_t h = mix_str(0, last_name(t->names, t->n_names));
-	for (size_t i = 0; i < t->n_typmods; i++) {
-		const PgQuery__Node *m = t->typmods[i];
-		if (m->node_case == PG_QUERY__NODE__NODE_A_CONST && m->a_const->val_case == PG_QUERY__A__CONST__VAL_IVAL)
-			h = mix(h, (uint64_t)(uint32_t)m->a_const->ival->ival);	/* varchar(20), numeric(10,2) */
-		else
-			h = hash_message(&m->base, h);
+	MemoryContext ctx = pg_query_enter_memory_context();
+	RawStmt rs;
+	memset(&rs, 0, sizeof(rs));
+	rs.type = T_RawStmt;
+	rs.stmt = (Node *)n;
+	List *one = list_make1_impl(T_List, list_make_ptr_cell(&rs));
+	PgQueryProtobuf pb = pg_query_nodes_to_protobuf(one);
+	pg_query_exit_memory_context(ctx);
+
+	PgQuery__ParseResult *t = pg_query__parse_result__unpack(&sqlfile_pb_allocator, pb.len,
+								  (const uint8_t *)pb.data);
+	free(pb.data);
+	if (!t || t->n_stmts != 1)
+		abort();	/* libpg_query produced protobuf it cannot read */
+	uint64_t h = node_hash(t->stmts[0]->stmt);
+	pg_query__parse_result__free_unpacked(t, &sqlfile_pb_allocator);
+	return h;
+}
+
+/* The integer of an A_Const node (varchar(20), numeric(10,2)), or false. */
+static bool int_const(const Node *n, int *v)
+{
+	if (!n || !IsA(n, A_Const) || ((const A_Const *)n)->isnull ||
+	    !IsA(&((const A_Const *)n)->val, Integer))
+		return false;
+	*v = intVal(&((const A_Const *)n)->val);
+	return true;
+}
+
+uint64_t type_hash(const TypeName *t)
+{
+	static _Atomic uint64_t unique;
+	uint64_t h = mix_str(0, last_name(t->names));
+	const ListCell *lc;
+	foreach(lc, t->typmods) {
+		const Node *m = lfirst(lc);
+		int v;
+		if (int_const(m, &v)) {
+			h = mix(h, (uint64_t)(uint32_t)v);
+		} else if (IsA(m, A_Const) && IsA(&((const A_Const *)m)->val, String)) {
+			h = mix_str(mix(h, T_String), strVal(&((const A_Const *)m)->val));
+		} else if (IsA(m, ColumnRef)) {
+			const ListCell *f;
+			h = mix(h, T_ColumnRef);
+			foreach(f, ((const ColumnRef *)m)->fields)
+				h = mix_str(h, str_of(lfirst(f)));
+		} else {
+			/* An expression: never equal to another type, not even to itself. */
+			h = mix(h, ++unique | 1ull << 63);
+		}
 	}
-	h = mix(h, t->n_array_bounds);
+	h = mix(h, (uint64_t)list_length(t->arrayBounds));
 	return mix(h, t->setof);
 }
 
-const char *type_text(struct arena *a, const PgQuery__TypeName *t)
+const char *type_text(struct arena *a, const TypeName *t)
 {
 	struct buf b = BUF_INIT;
-	buf_adds(&b, last_name(t->names, t->n_names));
-	if (t->n_typmods) {
+	buf_adds(&b, last_name(t->names));
+	if (list_length(t->typmods)) {
 		buf_addch(&b, '(');
-		for (size_t i = 0; i < t->n_typmods; i++) {
-			const PgQuery__Node *m = t->typmods[i];
-			if (i)
+		const ListCell *lc;
+		foreach(lc, t->typmods) {
+			int v;
+			if (foreach_current_index(lc))
 				buf_adds(&b, ",");
-			if (m->node_case == PG_QUERY__NODE__NODE_A_CONST && m->a_const->val_case ==
-			    PG_QUERY__A__CONST__VAL_IVAL)
-				buf_printf(&b, "%d", m->a_const->ival->ival);
+			if (int_const(lfirst(lc), &v))
+				buf_printf(&b, "%d", v);
 			else
 				buf_adds(&b, "?");
 		}
 		buf_addch(&b, ')');
 	}
-	for (size_t i = 0; i < t->n_array_bounds; i++)
+	for (int i = 0; i < list_length(t->arrayBounds); i++)
 		buf_adds(&b, "[]");
 	const char *s = arena_strdup(a, b.s);
 	buf_release(&b);
@@ -296,35 +349,36 @@ static bool known_stable(const char *fn)
 	return false;
 }
 
-const PgQuery__Node *volatile_call(const PgQuery__Node *n)
+static const Node *volatile_in(const List *args)
+{
+	const ListCell *lc;
+	foreach(lc, args) {
+		const Node *v = volatile_call(lfirst(lc));
+		if (v)
+			return v;
+	}
+	return NULL;
+}
+
+const Node *volatile_call(const Node *n)
 {
 	if (!n)
 		return NULL;
-	switch (n->node_case) {
-	case PG_QUERY__NODE__NODE_FUNC_CALL: {
-		const PgQuery__FuncCall *f = n->func_call;
-		if (!known_stable(last_name(f->funcname, f->n_funcname)))
+	switch (nodeTag(n)) {
+	case T_FuncCall: {
+		const FuncCall *f = (const FuncCall *)n;
+		if (!known_stable(last_name(f->funcname)))
 			return n;
-		for (size_t i = 0; i < f->n_args; i++) {
-			const PgQuery__Node *v = volatile_call(f->args[i]);
-			if (v)
-				return v;
-		}
-		return NULL;
+		return volatile_in(f->args);
 	}
-	case PG_QUERY__NODE__NODE_TYPE_CAST:
-		return volatile_call(n->type_cast->arg);
-	case PG_QUERY__NODE__NODE_A_EXPR: {
-		const PgQuery__Node *v = volatile_call(n->a_expr->lexpr);
-		return v ? v : volatile_call(n->a_expr->rexpr);
+	case T_TypeCast:
+		return volatile_call(((const TypeCast *)n)->arg);
+	case T_A_Expr: {
+		const Node *v = volatile_call(((const A_Expr *)n)->lexpr);
+		return v ? v : volatile_call(((const A_Expr *)n)->rexpr);
 	}
-	case PG_QUERY__NODE__NODE_COALESCE_EXPR:
-		for (size_t i = 0; i < n->coalesce_expr->n_args; i++) {
-			const PgQuery__Node *v = volatile_call(n->coalesce_expr->args[i]);
-			if (v)
-				return v;
-		}
-		return NULL;
+	case T_CoalesceExpr:
+		return volatile_in(((const CoalesceExpr *)n)->args);
 	default:
 		return NULL;
 	}
