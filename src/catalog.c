@@ -52,15 +52,62 @@
 	" AND sn.nspname <> ALL ($3::pg_catalog.text[])" \
 	" AND NOT " EXT_OWNED("pg_namespace", "sn.oid") ")"
 
+/*
+ * Definitions composed here rather than by pg_get_constraintdef and
+ * pg_get_indexdef (see compose_*): the server's functions look every column
+ * name up in its caches one by one and open each table, which dominates the
+ * time of a read of thousands of tables. The text composed is the text those
+ * functions print, byte for byte, for the shapes handled; anything else (an
+ * expression, a non-default operator class, a server newer than the rules
+ * below know) is left to the server in one batch at the end. The catalog
+ * tests compare both ways of reading on every object kind
+ * (SSOT_CATALOG_SERVER_DEFS=1 reads everything through the server).
+ */
+
+/* A column of a table read, as ruleutils prints it. */
+struct colinfo {
+	const char *pgq;	/* quote_ident(attname): quoted only when needed */
+	unsigned typid, coll;
+	struct mobj *obj;
+};
+
+/* What composing definitions needs of a relation read. */
+struct relinfo {
+	const char *pgname;	/* quote_ident(schema) || '.' || quote_ident(name) */
+	int ncols;		/* entries of cols (highest attnum + 1); 0: none read */
+	struct colinfo *cols;
+};
+
+/* The columns of an index, for the PRIMARY KEY / UNIQUE constraint it backs. */
+struct idxinfo {
+	int natts, nkey;
+	const int *keys;	/* attnums, natts of them */
+	bool nulls_not_distinct;
+};
+
+/* A definition left to the server: 'c' pg_get_constraintdef, 'i' pg_get_indexdef. */
+struct deferred {
+	char kind;
+	const char *oid;
+	struct mobj *o;
+};
+
 struct ctx {
 	PGconn *c;
 	struct model *m;
 	const struct catalog_opts *o;
 	int version;
+	bool compose;		/* compose definitions (else every one comes from the server) */
 	struct buf *err;
-	struct arena tmp;	/* map keys */
+	struct arena tmp;	/* map keys, per-relation details */
 	/* oid text -> object, per catalog */
 	struct map schemas, rels, types, procs, cons, trigs, pols, cols;
+	struct map relinfo, idxinfo;	/* oid text -> struct relinfo / struct idxinfo */
+	struct map comments;	/* "<class>:<oid>:<subid>" -> text, for pg_class and pg_constraint */
+	struct map btree_default;	/* default btree operator class oid -> its input type oid */
+	VEC(struct deferred) deferred;
+	PGconn *helper;		/* second session reading CHECK / EXCLUDE definitions, or NULL */
+	double helper_t0;
 };
 
 /* ---- helpers ---- */
@@ -94,24 +141,39 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+/* "name" with embedded quotes doubled, into the model's arena (what PQescapeIdentifier makes of a valid name). */
+static const char *quote_into(struct arena *a, const char *schema, const char *name)
+{
+	size_t n = 3 + (schema ? strlen(schema) + 3 : 0) + strlen(name);
+	for (const char *p = name; *p; p++)
+		n += *p == '"';
+	for (const char *p = schema; p && *p; p++)
+		n += *p == '"';
+	char *r = arena_alloc(a, n), *w = r;
+	for (int part = schema ? 0 : 1; part < 2; part++) {
+		const char *s = part ? name : schema;
+		*w++ = '"';
+		for (; *s; s++) {
+			if (*s == '"')
+				*w++ = '"';
+			*w++ = *s;
+		}
+		*w++ = '"';
+		if (!part)
+			*w++ = '.';
+	}
+	*w = '\0';
+	return r;
+}
+
 static const char *quote(struct ctx *x, const char *name)
 {
-	char *q = conn_quote_ident(x->c, name);
-	const char *s = arena_strdup(&x->m->arena, q);
-	free(q);
-	return s;
+	return quote_into(&x->m->arena, NULL, name);
 }
 
 static const char *quote2(struct ctx *x, const char *schema, const char *name)
 {
-	char *a = conn_quote_ident(x->c, schema), *b = conn_quote_ident(x->c, name);
-	struct buf s = BUF_INIT;
-	buf_printf(&s, "%s.%s", a, b);
-	const char *r = arena_strndup(&x->m->arena, s.s, s.len);
-	free(a);
-	free(b);
-	buf_release(&s);
-	return r;
+	return quote_into(&x->m->arena, schema, name);
 }
 
 static void quote_lit_into(struct ctx *x, struct buf *out, const char *s)
@@ -462,20 +524,60 @@ static int load_domain_constraints(struct ctx *x, PGresult *r)
 	return 0;
 }
 
+/* ---- comments on relations, their columns and constraints ---- */
+
+/*
+ * Read in one scan and looked up by the loaders: a join per kind probes
+ * pg_description once per row, which costs more than the whole scan.
+ */
+static char *sql_comments(const struct ctx *x)
+{
+	(void)x;
+	return xstrdup(
+		"SELECT CASE WHEN d.classoid = " REG("pg_class") " THEN 'r' ELSE 'c' END AS cls,"
+		" d.objoid, d.objsubid, d.description "
+		"FROM pg_catalog.pg_description d"
+		" WHERE d.classoid IN (" REG("pg_class") ", " REG("pg_constraint") ")"
+		" AND d.objoid >= " FIRST_NORMAL_OID);
+}
+
+static int load_comments(struct ctx *x, PGresult *r)
+{
+	int f_cls = fnum(r, "cls"), f_oid = fnum(r, "objoid"), f_sub = fnum(r, "objsubid"),
+	    f_desc = fnum(r, "description");
+	for (int i = 0; i < PQntuples(r); i++) {
+		char key[48];
+		snprintf(key, sizeof(key), "%s:%s:%s", val(r, i, f_cls), val(r, i, f_oid), val(r, i, f_sub));
+		map_put(&x->comments, arena_strdup(&x->tmp, key), (void *)arena_strdup(&x->tmp, val(r, i, f_desc)));
+	}
+	return 0;
+}
+
+/* The comment on object `oid` (column `subid`) of pg_class ('r') or pg_constraint ('c'), or NULL. */
+static const char *comment_of(const struct ctx *x, char cls, const char *oid, const char *subid)
+{
+	if (!x->comments.n)
+		return NULL;
+	char key[48];
+	snprintf(key, sizeof(key), "%c:%s:%s", cls, oid, subid);
+	return map_get(&x->comments, key);
+}
+
 /* ---- relations ---- */
 
 static char *sql_relations(const struct ctx *x)
 {
 	(void)x;
 	return xstrdup(
-		"SELECT c.oid, n.nspname, c.relname, c.relkind, c.relpersistence, c.relispartition,"
+		"SELECT c.oid, n.nspname, c.relname,"
+		" pg_catalog.quote_ident(n.nspname) OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||)"
+		"   pg_catalog.quote_ident(c.relname) AS pgname,"
+		" c.relkind, c.relpersistence, c.relispartition,"
 		" CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END AS partkey,"
 		" CASE WHEN c.relispartition THEN pg_catalog.pg_get_expr(c.relpartbound, c.oid) END AS partbound,"
 		" c.relrowsecurity, c.relforcerowsecurity, c.reloptions,"
-		" CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(c.oid) END AS viewdef,"
-		" d.description "
+		" CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(c.oid) END AS viewdef "
 		"FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
-		DESC_JOIN("pg_class", "c.oid", "0")
 		" WHERE c.relnamespace IN " SCHEMAS " AND c.relkind IN ('r', 'p', 'v', 'm', 'S')"
 		" AND NOT " EXT_OWNED("pg_class", "c.oid")
 		" AND NOT (c.relkind = 'S' AND EXISTS (SELECT FROM pg_catalog.pg_depend i"
@@ -489,7 +591,7 @@ static int load_relations(struct ctx *x, PGresult *r)
 	    f_kind = fnum(r, "relkind"), f_pers = fnum(r, "relpersistence"), f_part = fnum(r, "relispartition"),
 	    f_key = fnum(r, "partkey"), f_bound = fnum(r, "partbound"), f_rls = fnum(r, "relrowsecurity"),
 	    f_force = fnum(r, "relforcerowsecurity"), f_opts = fnum(r, "reloptions"), f_def = fnum(r, "viewdef"),
-	    f_desc = fnum(r, "description");
+	    f_pgname = fnum(r, "pgname");
 	for (int i = 0; i < PQntuples(r); i++) {
 		const char *nsp = val(r, i, f_nsp), *name = val(r, i, f_name);
 		char kind = val(r, i, f_kind)[0];
@@ -517,8 +619,12 @@ static int load_relations(struct ctx *x, PGresult *r)
 			buf_release(&def);
 			model_set_owned(x->m, o, "options", opts, 0);
 		}
-		model_set(x->m, o, "comment", val(r, i, f_desc), 0);
-		map_put(&x->rels, key_of(x, val(r, i, f_oid)), o);
+		model_set(x->m, o, "comment", comment_of(x, 'r', val(r, i, f_oid), "0"), 0);
+		const char *key = key_of(x, val(r, i, f_oid));
+		map_put(&x->rels, key, o);
+		struct relinfo *ri = arena_alloc(&x->tmp, sizeof(*ri));
+		*ri = (struct relinfo){ arena_strdup(&x->tmp, val(r, i, f_pgname)), 0, NULL };
+		map_put(&x->relinfo, key, ri);
 	}
 	return 0;
 }
@@ -629,18 +735,18 @@ static char *sql_columns(const struct ctx *x)
 		" AND NOT c.relispartition AND a.attnum > 0 AND NOT a.attisdropped),"
 		" types AS (SELECT atttypid, atttypmod, pg_catalog.format_type(atttypid, atttypmod) AS type"
 		"   FROM (SELECT DISTINCT atttypid, atttypmod FROM cols) u) "
-		"SELECT a.attrelid, a.attnum, a.attname, ty.type, a.attnotnull,"
+		"SELECT a.attrelid, a.attnum, a.attname, pg_catalog.quote_ident(a.attname) AS pgq,"
+		" a.atttypid, a.attcollation, ty.type, a.attnotnull,"
 		/* a default cannot name a column: deparse it without opening the table */
 		" CASE WHEN a.attgenerated = '' THEN pg_catalog.pg_get_expr(ad.adbin, 0)"
 		"   ELSE pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END AS def, a.attidentity, a.attgenerated,"
-		" cn.nspname AS collschema, co.collname, d.description "
+		" cn.nspname AS collschema, co.collname "
 		"FROM cols a"
 		" JOIN types ty ON ty.atttypid = a.atttypid AND ty.atttypmod = a.atttypmod"
 		" JOIN pg_catalog.pg_type t ON t.oid = a.atttypid"
 		" LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum"
 		" LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation AND a.attcollation <> t.typcollation"
 		" LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace"
-		DESC_JOIN("pg_class", "a.attrelid", "a.attnum")
 		" ORDER BY a.attrelid, a.attnum");
 }
 
@@ -649,16 +755,27 @@ static int load_columns(struct ctx *x, PGresult *r)
 	int f_rel = fnum(r, "attrelid"), f_num = fnum(r, "attnum"), f_name = fnum(r, "attname"),
 	    f_type = fnum(r, "type"), f_nn = fnum(r, "attnotnull"), f_def = fnum(r, "def"),
 	    f_ident = fnum(r, "attidentity"), f_gen = fnum(r, "attgenerated"), f_cs = fnum(r, "collschema"),
-	    f_cn = fnum(r, "collname"), f_desc = fnum(r, "description");
+	    f_cn = fnum(r, "collname"), f_pgq = fnum(r, "pgq"), f_typid = fnum(r, "atttypid"),
+	    f_coll = fnum(r, "attcollation");
 	struct mobj *table = NULL;
+	struct relinfo *ri = NULL;
 	const char *table_oid = "";
-	int position = 0;
-	for (int i = 0; i < PQntuples(r); i++) {
+	int position = 0, n = PQntuples(r);
+	for (int i = 0; i < n; i++) {
 		const char *rel = val(r, i, f_rel);
 		if (strcmp(rel, table_oid) != 0) {
 			table = map_get(&x->rels, rel);
+			ri = map_get(&x->relinfo, rel);
 			table_oid = rel;
 			position = 0;
+			if (ri) {
+				/* rows come by attnum: the table's last row has its highest */
+				int last = i;
+				while (last + 1 < n && !strcmp(val(r, last + 1, f_rel), rel))
+					last++;
+				ri->ncols = atoi(val(r, last, f_num)) + 1;
+				ri->cols = arena_alloc(&x->tmp, (size_t)ri->ncols * sizeof(*ri->cols));
+			}
 		}
 		if (!table)
 			continue;
@@ -684,7 +801,12 @@ static int load_columns(struct ctx *x, PGresult *r)
 		char pos[16];
 		snprintf(pos, sizeof(pos), "%d", position);
 		model_set(x->m, o, "position", pos, ATTR_ORDER);
-		model_set(x->m, o, "comment", val(r, i, f_desc), 0);
+		model_set(x->m, o, "comment", comment_of(x, 'r', rel, val(r, i, f_num)), 0);
+		int attnum = atoi(val(r, i, f_num));
+		if (ri && attnum > 0 && attnum < ri->ncols)
+			ri->cols[attnum] = (struct colinfo){ arena_strdup(&x->tmp, val(r, i, f_pgq)),
+							     (unsigned)strtoul(val(r, i, f_typid), NULL, 10),
+							     (unsigned)strtoul(val(r, i, f_coll), NULL, 10), o };
 		if (x->o->grants) {
 			char *k = xasprintf("%s:%s", rel, val(r, i, f_num));
 			map_put(&x->cols, key_of(x, k), o);
@@ -694,7 +816,50 @@ static int load_columns(struct ctx *x, PGresult *r)
 	return 0;
 }
 
-/* ---- constraints ---- */
+/* ---- composing definitions ---- */
+
+/* The integers of an int2vector or oidvector ("1 2 3") or of an array ("{1,2,3}"), in `a`. */
+static int parse_ints(struct arena *a, const char *s, long **out)
+{
+	*out = NULL;
+	if (!s)
+		return 0;
+	size_t cap = 1;
+	for (const char *p = s; *p; p++)
+		cap += *p == ' ' || *p == ',';
+	long *v = arena_alloc(a, cap * sizeof(*v));
+	int n = 0;
+	for (const char *p = s; *p;) {
+		if (*p == '-' || (*p >= '0' && *p <= '9')) {
+			char *end;
+			v[n++] = strtol(p, &end, 10);
+			p = end;
+		} else {
+			p++;
+		}
+	}
+	*out = v;
+	return n;
+}
+
+/* Append the names of columns `nums` of ri, ", " between them; false when one is unknown. */
+static bool column_list(struct buf *b, const struct relinfo *ri, const long *nums, int n)
+{
+	for (int k = 0; k < n; k++) {
+		if (!ri || nums[k] <= 0 || nums[k] >= ri->ncols || !ri->cols[nums[k]].pgq)
+			return false;
+		if (k)
+			buf_adds(b, ", ");
+		buf_adds(b, ri->cols[nums[k]].pgq);
+	}
+	return true;
+}
+
+static void defer(struct ctx *x, char kind, const char *oid, struct mobj *o)
+{
+	struct deferred d = { kind, key_of(x, oid), o };
+	VEC_PUSH(&x->deferred, d);
+}
 
 /* Remove `suffix` from the end of b when present; returns whether it was. */
 static bool strip_suffix(struct buf *b, const char *suffix)
@@ -706,103 +871,343 @@ static bool strip_suffix(struct buf *b, const char *suffix)
 	return true;
 }
 
-static char *sql_constraints(const struct ctx *x)
+/* pg_get_constraintdef() appends these flags; they are attributes of their own. */
+static void strip_constraint_flags(struct buf *def, const struct mobj *o)
 {
-	const char *enforced = x->version >= 180000 ? "co.conenforced" : "true";
-	char *sql = xasprintf(
-		"SELECT co.oid, co.conrelid, co.conname, co.contype, pg_catalog.pg_get_constraintdef(co.oid) AS def,"
-		" co.condeferrable, co.condeferred, co.convalidated, %s AS conenforced, d.description "
-		"FROM pg_catalog.pg_constraint co JOIN pg_catalog.pg_class c ON c.oid = co.conrelid"
-		DESC_JOIN("pg_constraint", "co.oid", "0")
-		" WHERE c.relnamespace IN " SCHEMAS " AND c.relkind IN ('r', 'p')"
-		" AND co.contype IN ('p', 'u', 'c', 'f', 'x') AND co.conislocal AND co.conparentid = 0"
-		" ORDER BY co.conrelid, co.conname", enforced);
-	return sql;
+	const char *v = mobj_get(o, "validated"), *d = mobj_get(o, "deferrable"), *e = mobj_get(o, "enforced");
+	bool valid = !v || !strcmp(v, "true"), enf = !e || !strcmp(e, "true");
+	bool deferrable = d && strcmp(d, "NOT DEFERRABLE") != 0;
+	bool deferred = d && !strcmp(d, "DEFERRABLE INITIALLY DEFERRED");
+	for (bool again = true; again;)
+		again = (!valid && strip_suffix(def, " NOT VALID")) ||
+			(!enf && strip_suffix(def, " NOT ENFORCED")) ||
+			(deferred && strip_suffix(def, " INITIALLY DEFERRED")) ||
+			(deferrable && strip_suffix(def, " DEFERRABLE"));
 }
 
-static int load_constraints(struct ctx *x, PGresult *r)
+/* A definition printed by the server (pg_get_constraintdef or pg_get_indexdef). */
+static void set_server_def(struct ctx *x, struct mobj *o, const char *def)
 {
-	int f_oid = fnum(r, "oid"), f_rel = fnum(r, "conrelid"), f_name = fnum(r, "conname"),
-	    f_type = fnum(r, "contype"), f_def = fnum(r, "def"), f_defer = fnum(r, "condeferrable"),
-	    f_deferred = fnum(r, "condeferred"), f_valid = fnum(r, "convalidated"),
-	    f_enf = fnum(r, "conenforced"), f_desc = fnum(r, "description");
-	for (int i = 0; i < PQntuples(r); i++) {
-		struct mobj *table = map_get(&x->rels, val(r, i, f_rel));
-		if (!table)
-			continue;
-		const char *name = val(r, i, f_name);
-		struct mobj *o = model_add(x->m, OBJ_CONSTRAINT, NULL, name, NULL, table, quote(x, name));
-		if (!o)
-			continue;
-		bool deferrable = is_true(r, i, f_defer), deferred = is_true(r, i, f_deferred);
-		bool valid = is_true(r, i, f_valid), enf = is_true(r, i, f_enf);
-		/*
-		 * pg_get_constraintdef appends the flags; they are attributes of
-		 * their own, so the definition is the part before them.
-		 */
-		struct buf def = BUF_INIT;
-		buf_adds(&def, val(r, i, f_def));
-		for (bool again = true; again;)
-			again = (!valid && strip_suffix(&def, " NOT VALID")) ||
-				(!enf && strip_suffix(&def, " NOT ENFORCED")) ||
-				(deferred && strip_suffix(&def, " INITIALLY DEFERRED")) ||
-				(deferrable && strip_suffix(&def, " DEFERRABLE"));
-		static const char *const types[] = { "p", "PRIMARY KEY", "u", "UNIQUE", "c", "CHECK",
-						     "f", "FOREIGN KEY", "x", "EXCLUDE" };
-		const char *t = val(r, i, f_type);
-		for (size_t k = 0; k < sizeof(types) / sizeof(types[0]); k += 2)
-			if (!strcmp(types[k], t))
-				model_set_owned(x->m, o, "constraint_type", types[k + 1], ATTR_NODIFF);
-		model_set(x->m, o, "definition", def.s, 0);
-		buf_release(&def);
-		model_set(x->m, o, "deferrable", !deferrable ? "NOT DEFERRABLE" :
-			  deferred ? "DEFERRABLE INITIALLY DEFERRED" : "DEFERRABLE INITIALLY IMMEDIATE", 0);
-		model_set(x->m, o, "validated", valid ? "true" : "false", 0);
-		if (x->version >= 180000)
-			model_set(x->m, o, "enforced", enf ? "true" : "false", 0);
-		model_set(x->m, o, "comment", val(r, i, f_desc), 0);
-		map_put(&x->cons, key_of(x, val(r, i, f_oid)), o);
+	if (!o || !def)
+		return;
+	if (o->kind != OBJ_CONSTRAINT) {
+		model_set(x->m, o, "definition", def, 0);
+		return;
 	}
-	return 0;
+	struct buf b = BUF_INIT;
+	buf_adds(&b, def);
+	strip_constraint_flags(&b, o);
+	model_set(x->m, o, "definition", b.s, 0);
+	buf_release(&b);
 }
 
 /* ---- indexes ---- */
 
+/*
+ * Every index of the tables read: those backing a PRIMARY KEY, UNIQUE or
+ * EXCLUDE constraint only lend their columns to the constraint's
+ * definition; the others become objects. Indexes attached to a partitioned
+ * index are the parent's.
+ */
 static char *sql_indexes(const struct ctx *x)
 {
-	(void)x;
-	return xstrdup(
-		"SELECT i.indexrelid, n.nspname, ic.relname, i.indrelid,"
-		" pg_catalog.pg_get_indexdef(i.indexrelid) AS def, i.indisvalid, d.description "
+	bool v15 = x->version >= 150000;
+	return xasprintf(
+		"SELECT i.indexrelid, n.nspname, ic.relname, pg_catalog.quote_ident(ic.relname) AS pgq, i.indrelid,"
+		" i.indisunique, i.indisvalid, i.indnatts, i.indnkeyatts, i.indkey, i.indclass, i.indcollation,"
+		" i.indoption, am.amname, %s AS nulls_not_distinct,"
+		" (i.indexprs IS NOT NULL OR i.indpred IS NOT NULL OR ic.reloptions IS NOT NULL"
+		"   OR ic.relkind <> 'i') AS complex,"
+		" (i.indexrelid, i.indrelid) IN (SELECT co.conindid, co.conrelid FROM pg_catalog.pg_constraint co"
+		"   WHERE co.contype IN ('p', 'u', 'x')) AS constraint_index "
 		"FROM pg_catalog.pg_index i"
 		" JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid"
 		" JOIN pg_catalog.pg_namespace n ON n.oid = ic.relnamespace"
-		DESC_JOIN("pg_class", "i.indexrelid", "0")
+		" JOIN pg_catalog.pg_am am ON am.oid = ic.relam"
 		" WHERE ic.relnamespace IN " SCHEMAS
-		" AND NOT EXISTS (SELECT FROM pg_catalog.pg_constraint co WHERE co.conindid = i.indexrelid"
-		"   AND co.conrelid = i.indrelid AND co.contype IN ('p', 'u', 'x'))"
 		" AND NOT EXISTS (SELECT FROM pg_catalog.pg_inherits h WHERE h.inhrelid = i.indexrelid)"
-		" ORDER BY n.nspname, ic.relname");
+		" ORDER BY n.nspname, ic.relname", v15 ? "i.indnullsnotdistinct" : "false");
+}
+
+/* The default b-tree operator classes, to tell whether an index column names its own. */
+static char *sql_btree_opclasses(const struct ctx *x)
+{
+	(void)x;
+	return xstrdup(
+		"SELECT oc.oid, oc.opcintype FROM pg_catalog.pg_opclass oc"
+		" JOIN pg_catalog.pg_am am ON am.oid = oc.opcmethod"
+		" WHERE am.amname = 'btree' AND oc.opcdefault");
+}
+
+static int load_btree_opclasses(struct ctx *x, PGresult *r)
+{
+	int f_oid = fnum(r, "oid"), f_type = fnum(r, "opcintype");
+	for (int i = 0; i < PQntuples(r); i++)
+		map_put(&x->btree_default, key_of(x, val(r, i, f_oid)),
+			(void *)(uintptr_t)strtoul(val(r, i, f_type), NULL, 10));
+	return 0;
+}
+
+/*
+ * pg_get_indexdef() of a b-tree index on plain columns of table ri, each
+ * with its column's collation and its type's default operator class; NULL
+ * for any other index (left to the server). The shape is ruleutils.c's:
+ *   CREATE [UNIQUE ]INDEX name ON schema.table USING btree (a, b DESC) INCLUDE (c)
+ */
+static const char *compose_index(struct ctx *x, const struct relinfo *ri, const PGresult *r, int row,
+				 const int *f)
+{
+	enum { F_PGQ, F_UNIQUE, F_NATTS, F_NKEY, F_KEY, F_CLASS, F_COLL, F_OPT, F_AM, F_NND, F_COMPLEX };
+	if (!x->compose || !ri || !ri->ncols || is_true(r, row, f[F_COMPLEX]) || is_true(r, row, f[F_NND]) ||
+	    strcmp(val(r, row, f[F_AM]), "btree") != 0)
+		return NULL;
+	long *keys, *classes, *colls, *opts;
+	int natts = atoi(val(r, row, f[F_NATTS])), nkey = atoi(val(r, row, f[F_NKEY]));
+	if (parse_ints(&x->tmp, val(r, row, f[F_KEY]), &keys) != natts ||
+	    parse_ints(&x->tmp, val(r, row, f[F_CLASS]), &classes) != nkey ||
+	    parse_ints(&x->tmp, val(r, row, f[F_COLL]), &colls) != nkey ||
+	    parse_ints(&x->tmp, val(r, row, f[F_OPT]), &opts) != nkey)
+		return NULL;
+	struct buf b = BUF_INIT;
+	buf_printf(&b, "CREATE %sINDEX %s ON %s USING btree (", is_true(r, row, f[F_UNIQUE]) ? "UNIQUE " : "",
+		   val(r, row, f[F_PGQ]), ri->pgname);
+	const char *result = NULL;
+	for (int k = 0; k < natts; k++) {
+		if (k == nkey)
+			buf_adds(&b, ") INCLUDE (");
+		else if (k)
+			buf_adds(&b, ", ");
+		if (!column_list(&b, ri, &keys[k], 1))
+			goto out;
+		if (k >= nkey)
+			continue;
+		const struct colinfo *col = &ri->cols[keys[k]];
+		char oid[16];
+		snprintf(oid, sizeof(oid), "%ld", classes[k]);
+		uintptr_t intype = (uintptr_t)map_get(&x->btree_default, oid);
+		if ((colls[k] && (unsigned)colls[k] != col->coll) || intype != col->typid)
+			goto out;
+		if (opts[k] & 1)	/* INDOPTION_DESC; NULLS FIRST is its default */
+			buf_adds(&b, opts[k] & 2 ? " DESC" : " DESC NULLS LAST");
+		else if (opts[k] & 2)	/* INDOPTION_NULLS_FIRST */
+			buf_adds(&b, " NULLS FIRST");
+	}
+	buf_addch(&b, ')');
+	result = model_strdup(x->m, b.s);
+out:
+	buf_release(&b);
+	return result;
 }
 
 static int load_indexes(struct ctx *x, PGresult *r)
 {
 	int f_oid = fnum(r, "indexrelid"), f_nsp = fnum(r, "nspname"), f_name = fnum(r, "relname"),
-	    f_rel = fnum(r, "indrelid"), f_def = fnum(r, "def"), f_valid = fnum(r, "indisvalid"),
-	    f_desc = fnum(r, "description");
+	    f_rel = fnum(r, "indrelid"), f_valid = fnum(r, "indisvalid"), f_con = fnum(r, "constraint_index");
+	const int f[] = { fnum(r, "pgq"), fnum(r, "indisunique"), fnum(r, "indnatts"), fnum(r, "indnkeyatts"),
+			  fnum(r, "indkey"), fnum(r, "indclass"), fnum(r, "indcollation"), fnum(r, "indoption"),
+			  fnum(r, "amname"), fnum(r, "nulls_not_distinct"), fnum(r, "complex") };
 	for (int i = 0; i < PQntuples(r); i++) {
-		struct mobj *table = map_get(&x->rels, val(r, i, f_rel));
+		const char *oid = val(r, i, f_oid);
+		if (is_true(r, i, f_con)) {
+			struct idxinfo *ii = arena_alloc(&x->tmp, sizeof(*ii));
+			long *keys;
+			ii->natts = parse_ints(&x->tmp, val(r, i, f[4]), &keys);
+			int *k = arena_alloc(&x->tmp, (size_t)(ii->natts ? ii->natts : 1) * sizeof(*k));
+			for (int j = 0; j < ii->natts; j++)
+				k[j] = (int)keys[j];
+			ii->keys = k;
+			ii->nkey = atoi(val(r, i, f[3]));
+			ii->nulls_not_distinct = is_true(r, i, f[9]);
+			map_put(&x->idxinfo, key_of(x, oid), ii);
+			continue;
+		}
+		const char *rel = val(r, i, f_rel);
+		struct mobj *table = map_get(&x->rels, rel);
 		if (!table)
 			continue;	/* extension-owned or system table */
 		const char *nsp = val(r, i, f_nsp), *name = val(r, i, f_name);
 		struct mobj *o = model_add(x->m, OBJ_INDEX, nsp, name, NULL, table, quote2(x, nsp, name));
 		if (!o)
 			continue;
-		model_set(x->m, o, "definition", val(r, i, f_def), 0);
+		const char *def = compose_index(x, map_get(&x->relinfo, rel), r, i, f);
+		model_set_owned(x->m, o, "definition", def, 0);
+		if (!def)
+			defer(x, 'i', oid, o);
 		model_set(x->m, o, "valid", is_true(r, i, f_valid) ? "true" : "false", 0);
-		model_set(x->m, o, "comment", val(r, i, f_desc), 0);
-		map_put(&x->rels, key_of(x, val(r, i, f_oid)), o);
+		model_set(x->m, o, "comment", comment_of(x, 'r', oid, "0"), 0);
+		map_put(&x->rels, key_of(x, oid), o);
 	}
+	return 0;
+}
+
+/* ---- constraints ---- */
+
+static char *sql_constraints(const struct ctx *x)
+{
+	return xasprintf(
+		"SELECT co.oid, co.conrelid, co.conname, co.contype, co.conkey, co.confrelid, co.confkey,"
+		" co.confupdtype, co.confdeltype, co.confmatchtype, %s AS confdelsetcols, co.conindid,"
+		" co.condeferrable, co.condeferred, co.convalidated, %s AS conenforced "
+		"FROM pg_catalog.pg_constraint co JOIN pg_catalog.pg_class c ON c.oid = co.conrelid"
+		" WHERE c.relnamespace IN " SCHEMAS " AND c.relkind IN ('r', 'p')"
+		" AND co.contype IN ('p', 'u', 'c', 'f', 'x') AND co.conislocal AND co.conparentid = 0"
+		" ORDER BY co.conrelid, co.conname",
+		x->version >= 150000 ? "co.confdelsetcols" : "NULL::pg_catalog.int2[]",
+		x->version >= 180000 ? "co.conenforced" : "true");
+}
+
+static const char *fk_action(char a)
+{
+	switch (a) {
+	case 'r': return " RESTRICT";
+	case 'c': return " CASCADE";
+	case 'n': return " SET NULL";
+	case 'd': return " SET DEFAULT";
+	default: return NULL;	/* 'a': NO ACTION, not printed */
+	}
+}
+
+/*
+ * pg_get_constraintdef() of a PRIMARY KEY, UNIQUE or FOREIGN KEY constraint
+ * without its DEFERRABLE / NOT VALID flags, or NULL (left to the server):
+ *   PRIMARY KEY (a, b) INCLUDE (c)
+ *   UNIQUE NULLS NOT DISTINCT (a)
+ *   FOREIGN KEY (a) REFERENCES schema.t(b) MATCH FULL ON UPDATE CASCADE ON DELETE SET NULL (a)
+ */
+static const char *compose_constraint(struct ctx *x, const PGresult *r, int row, const int *f)
+{
+	enum { F_TYPE, F_REL, F_KEY, F_FREL, F_FKEY, F_UPD, F_DEL, F_MATCH, F_SETCOLS, F_IND };
+	char type = val(r, row, f[F_TYPE])[0];
+	if (!x->compose || (type != 'p' && type != 'u' && type != 'f'))
+		return NULL;
+	const struct relinfo *ri = map_get(&x->relinfo, val(r, row, f[F_REL]));
+	long *keys;
+	int nkeys = parse_ints(&x->tmp, val(r, row, f[F_KEY]), &keys);
+	struct buf b = BUF_INIT;
+	const char *result = NULL;
+	if (type == 'p' || type == 'u') {
+		const struct idxinfo *ii = map_get(&x->idxinfo, val(r, row, f[F_IND]));
+		if (!ii || ii->natts < nkeys)
+			goto out;
+		buf_adds(&b, type == 'p' ? "PRIMARY KEY " : "UNIQUE ");
+		if (type == 'u' && ii->nulls_not_distinct)
+			buf_adds(&b, "NULLS NOT DISTINCT ");
+		buf_addch(&b, '(');
+		if (!column_list(&b, ri, keys, nkeys))
+			goto out;
+		buf_addch(&b, ')');
+		if (ii->natts > nkeys) {
+			buf_adds(&b, " INCLUDE (");
+			for (int k = nkeys; k < ii->natts; k++) {
+				long a = ii->keys[k];
+				if (k > nkeys)
+					buf_adds(&b, ", ");
+				if (!column_list(&b, ri, &a, 1))
+					goto out;
+			}
+			buf_addch(&b, ')');
+		}
+	} else {
+		const struct relinfo *fr = map_get(&x->relinfo, val(r, row, f[F_FREL]));
+		long *fkeys, *setcols;
+		int nfkeys = parse_ints(&x->tmp, val(r, row, f[F_FKEY]), &fkeys);
+		int nset = parse_ints(&x->tmp, val(r, row, f[F_SETCOLS]), &setcols);
+		if (!fr)
+			goto out;
+		buf_adds(&b, "FOREIGN KEY (");
+		if (!column_list(&b, ri, keys, nkeys))
+			goto out;
+		buf_printf(&b, ") REFERENCES %s(", fr->pgname);
+		if (!column_list(&b, fr, fkeys, nfkeys))
+			goto out;
+		buf_addch(&b, ')');
+		char match = val(r, row, f[F_MATCH])[0];
+		if (match == 'f')
+			buf_adds(&b, " MATCH FULL");
+		else if (match == 'p')
+			buf_adds(&b, " MATCH PARTIAL");
+		else if (match != 's')
+			goto out;
+		const char *upd = fk_action(val(r, row, f[F_UPD])[0]), *del = fk_action(val(r, row, f[F_DEL])[0]);
+		if (upd)
+			buf_printf(&b, " ON UPDATE%s", upd);
+		if (del)
+			buf_printf(&b, " ON DELETE%s", del);
+		if (val(r, row, f[F_SETCOLS])) {
+			buf_adds(&b, " (");
+			if (!column_list(&b, ri, setcols, nset))
+				goto out;
+			buf_addch(&b, ')');
+		}
+	}
+	result = model_strdup(x->m, b.s);
+out:
+	buf_release(&b);
+	return result;
+}
+
+static int load_constraints(struct ctx *x, PGresult *r)
+{
+	int f_oid = fnum(r, "oid"), f_rel = fnum(r, "conrelid"), f_name = fnum(r, "conname"),
+	    f_type = fnum(r, "contype"), f_defer = fnum(r, "condeferrable"),
+	    f_deferred = fnum(r, "condeferred"), f_valid = fnum(r, "convalidated"),
+	    f_enf = fnum(r, "conenforced");
+	const int f[] = { f_type, f_rel, fnum(r, "conkey"), fnum(r, "confrelid"), fnum(r, "confkey"),
+			  fnum(r, "confupdtype"), fnum(r, "confdeltype"), fnum(r, "confmatchtype"),
+			  fnum(r, "confdelsetcols"), fnum(r, "conindid") };
+	for (int i = 0; i < PQntuples(r); i++) {
+		struct mobj *table = map_get(&x->rels, val(r, i, f_rel));
+		if (!table)
+			continue;
+		const char *name = val(r, i, f_name), *oid = val(r, i, f_oid);
+		struct mobj *o = model_add(x->m, OBJ_CONSTRAINT, NULL, name, NULL, table, quote(x, name));
+		if (!o)
+			continue;
+		bool deferrable = is_true(r, i, f_defer), deferred = is_true(r, i, f_deferred);
+		bool valid = is_true(r, i, f_valid), enf = is_true(r, i, f_enf);
+		static const char *const types[] = { "p", "PRIMARY KEY", "u", "UNIQUE", "c", "CHECK",
+						     "f", "FOREIGN KEY", "x", "EXCLUDE" };
+		const char *t = val(r, i, f_type);
+		for (size_t k = 0; k < sizeof(types) / sizeof(types[0]); k += 2)
+			if (!strcmp(types[k], t))
+				model_set_owned(x->m, o, "constraint_type", types[k + 1], ATTR_NODIFF);
+		/* CHECK and EXCLUDE: from the server, at the end (load_server_constraints) */
+		const char *def = compose_constraint(x, r, i, f);
+		model_set_owned(x->m, o, "definition", def, 0);
+		model_set(x->m, o, "deferrable", !deferrable ? "NOT DEFERRABLE" :
+			  deferred ? "DEFERRABLE INITIALLY DEFERRED" : "DEFERRABLE INITIALLY IMMEDIATE", 0);
+		model_set(x->m, o, "validated", valid ? "true" : "false", 0);
+		if (x->version >= 180000)
+			model_set(x->m, o, "enforced", enf ? "true" : "false", 0);
+		model_set(x->m, o, "comment", comment_of(x, 'c', oid, "0"), 0);
+		if (!def && (t[0] == 'p' || t[0] == 'u' || t[0] == 'f'))
+			defer(x, 'c', oid, o);
+		map_put(&x->cons, key_of(x, oid), o);
+	}
+	return 0;
+}
+
+/*
+ * CHECK and EXCLUDE constraints: their expressions only the server can
+ * print. Deparsing them opens each table, the dearest read of all, so it is
+ * the last query sent: the server works on it while the earlier results are
+ * loaded.
+ */
+static char *sql_server_constraints(const struct ctx *x)
+{
+	(void)x;
+	return xstrdup(
+		"SELECT co.oid, pg_catalog.pg_get_constraintdef(co.oid) AS def "
+		"FROM pg_catalog.pg_constraint co JOIN pg_catalog.pg_class c ON c.oid = co.conrelid"
+		" WHERE c.relnamespace IN " SCHEMAS " AND c.relkind IN ('r', 'p')"
+		" AND co.contype IN ('c', 'x') AND co.conislocal AND co.conparentid = 0");
+}
+
+static int load_server_constraints(struct ctx *x, PGresult *r)
+{
+	int f_oid = fnum(r, "oid"), f_def = fnum(r, "def");
+	for (int i = 0; i < PQntuples(r); i++)
+		set_server_def(x, map_get(&x->cons, val(r, i, f_oid)), val(r, i, f_def));
 	return 0;
 }
 
@@ -1260,6 +1665,113 @@ static int load_deps(struct ctx *x, PGresult *r)
 	return 0;
 }
 
+/* The settings every catalog read runs with (see load()). */
+#define SESSION_SETTINGS \
+	"SELECT pg_catalog.set_config('search_path', '', true)," \
+	" pg_catalog.set_config('TimeZone', 'UTC', true)," \
+	" pg_catalog.set_config('DateStyle', 'ISO, YMD', true)," \
+	" pg_catalog.set_config('IntervalStyle', 'postgres', true)," \
+	" pg_catalog.set_config('extra_float_digits', '3', true)," \
+	" pg_catalog.set_config('work_mem', '256MB', true)," \
+	" pg_catalog.set_config('jit', 'off', true)"
+
+/*
+ * A second session for the CHECK and EXCLUDE definitions, the dearest read
+ * (each opens its table): it runs them on the server's other core while the
+ * main session reads everything else, in the same snapshot
+ * (pg_export_snapshot, as pg_dump --jobs does). Not inside the caller's
+ * transaction (apply --dry-run: a second session cannot see its changes),
+ * and never required: when it cannot be had, the main session reads them
+ * last. Sets x->helper when the session is reading.
+ */
+static void open_helper(struct ctx *x, const char *const *params)
+{
+	if (x->o->in_transaction || getenv("SSOT_CATALOG_ONE_SESSION"))
+		return;
+	PGresult *r = PQexec(x->c, "SELECT pg_catalog.pg_export_snapshot()");
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		PQclear(r);	/* e.g. a server that cannot export: read them here */
+		return;
+	}
+	char *snap = xstrdup(PQgetvalue(r, 0, 0));
+	PQclear(r);
+
+	/* the main session's parameters, password included, as libpq resolved them */
+	PQconninfoOption *opts = PQconninfo(x->c);
+	size_t n = 0;
+	for (PQconninfoOption *o = opts; o && o->keyword; o++)
+		n++;
+	const char **keys = xcalloc(n + 1, sizeof(*keys)), **vals = xcalloc(n + 1, sizeof(*vals));
+	size_t k = 0;
+	for (PQconninfoOption *o = opts; o && o->keyword; o++)
+		if (o->val && *o->val) {
+			keys[k] = o->keyword;
+			vals[k++] = o->val;
+		}
+	PGconn *h = PQconnectdbParams(keys, vals, 0);
+	free(keys);
+	free(vals);
+	PQconninfoFree(opts);
+
+	char *begin = xasprintf("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT '%s'", snap);
+	free(snap);
+	bool ok = PQstatus(h) == CONNECTION_OK && PQsetClientEncoding(h, "UTF8") == 0;
+	const char *setup[] = { begin, SESSION_SETTINGS };
+	for (size_t i = 0; ok && i < 2; i++) {
+		r = PQexec(h, setup[i]);
+		ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
+		PQclear(r);
+	}
+	free(begin);
+	char *sql = sql_server_constraints(x);
+	ok = ok && PQsendQueryParams(h, sql, 3, NULL, params, NULL, NULL, 0) == 1;
+	free(sql);
+	if (!ok) {
+		PQfinish(h);
+		return;
+	}
+	x->helper = h;
+	x->helper_t0 = now_ms();
+}
+
+/* Load what the helper read. Returns 0, or -1 with the failure in x->err. */
+static int finish_helper(struct ctx *x, bool failed)
+{
+	PGconn *h = x->helper;
+	int rc = 0;
+	if (failed) {
+		PGcancel *cancel = PQgetCancel(h);
+		char errbuf[256];
+		if (cancel) {
+			PQcancel(cancel, errbuf, sizeof(errbuf));
+			PQfreeCancel(cancel);
+		}
+	}
+	PGresult *r;
+	bool loaded = false;
+	while ((r = PQgetResult(h)) != NULL) {
+		if (!failed && !loaded) {
+			x->m->queries++;
+			if (PQresultStatus(r) == PGRES_TUPLES_OK) {
+				if (x->o->trace)
+					x->o->trace(x->o->trace_ctx, "check and exclusion constraints (second session)",
+						    PQntuples(r), now_ms() - x->helper_t0);
+				rc = load_server_constraints(x, r);
+			} else {
+				buf_printf(x->err, "cannot read check and exclusion constraints from the catalog: %s",
+					   PQresultErrorMessage(r));
+				buf_rtrim(x->err);
+				rc = -1;
+			}
+			loaded = true;
+		}
+		PQclear(r);
+	}
+	PQfinish(h);
+	x->helper = NULL;
+	return rc;
+}
+
 /* ---- driver ---- */
 
 /* One query per object kind, in the order catalog.h gives (parents before children). */
@@ -1272,30 +1784,34 @@ static const struct step {
 #define STEP_ALWAYS 0
 #define STEP_GRANTS 1
 #define STEP_DEPS 2
+#define STEP_CHECKS 3	/* here unless a second session reads them (open_helper) */
 	{ "schemas", sql_schemas, load_schemas, STEP_ALWAYS },
 	{ "extensions", sql_extensions, load_extensions, STEP_ALWAYS },
 	{ "types", sql_types, load_types, STEP_ALWAYS },
 	{ "composite type attributes", sql_type_attributes, load_type_attributes, STEP_ALWAYS },
 	{ "domain constraints", sql_domain_constraints, load_domain_constraints, STEP_ALWAYS },
+	{ "comments", sql_comments, load_comments, STEP_ALWAYS },
 	{ "tables and views", sql_relations, load_relations, STEP_ALWAYS },
 	{ "table parents", sql_parents, load_parents, STEP_ALWAYS },
 	{ "sequences", sql_sequences, load_sequences, STEP_ALWAYS },
 	{ "columns", sql_columns, load_columns, STEP_ALWAYS },
-	{ "constraints", sql_constraints, load_constraints, STEP_ALWAYS },
+	{ "b-tree operator classes", sql_btree_opclasses, load_btree_opclasses, STEP_ALWAYS },
 	{ "indexes", sql_indexes, load_indexes, STEP_ALWAYS },
+	{ "constraints", sql_constraints, load_constraints, STEP_ALWAYS },
 	{ "functions", sql_functions, load_functions, STEP_ALWAYS },
 	{ "triggers", sql_triggers, load_triggers, STEP_ALWAYS },
 	{ "row-level security policies", sql_policies, load_policies, STEP_ALWAYS },
 	{ "privileges", sql_grants, load_grants, STEP_GRANTS },
 	{ "unsupported objects", sql_unsupported, load_unsupported, STEP_ALWAYS },
 	{ "dependencies", sql_deps, load_deps, STEP_DEPS },
+	{ "check and exclusion constraints", sql_server_constraints, load_server_constraints, STEP_CHECKS },
 };
 #define NSTEPS (sizeof(steps) / sizeof(steps[0]))
 
 static bool step_wanted(const struct ctx *x, const struct step *st)
 {
 	return st->when == STEP_ALWAYS || (st->when == STEP_GRANTS && x->o->grants) ||
-	       (st->when == STEP_DEPS && x->o->deps);
+	       (st->when == STEP_DEPS && x->o->deps) || (st->when == STEP_CHECKS && !x->helper);
 }
 
 /* A text[] literal of `list` ("{"a","b"}"), for $2 and $3. */
@@ -1329,6 +1845,7 @@ static int run_steps(struct ctx *x)
 	int rc = 0;
 	size_t sent = 0;
 
+	open_helper(x, params);
 	if (PQenterPipelineMode(x->c) != 1) {
 		buf_printf(x->err, "cannot read the catalog: %s", PQerrorMessage(x->c));
 		buf_rtrim(x->err);
@@ -1399,6 +1916,51 @@ static int run_steps(struct ctx *x)
 	return rc;
 }
 
+/*
+ * The definitions compose_index() and compose_constraint() left to the
+ * server, in one query. Returns 0, or -1 with the failure in x->err.
+ */
+static int run_deferred(struct ctx *x)
+{
+	struct buf cons = BUF_INIT, idx = BUF_INIT;
+	buf_addch(&cons, '{');
+	buf_addch(&idx, '{');
+	for (size_t i = 0; i < x->deferred.n; i++) {
+		struct buf *b = x->deferred.v[i].kind == 'c' ? &cons : &idx;
+		if (b->len > 1)
+			buf_addch(b, ',');
+		buf_adds(b, x->deferred.v[i].oid);
+	}
+	buf_addch(&cons, '}');
+	buf_addch(&idx, '}');
+	const char *params[2] = { cons.s, idx.s };
+	double t0 = now_ms();
+	PGresult *r = PQexecParams(x->c,
+		"SELECT 'c' AS kind, u.oid, pg_catalog.pg_get_constraintdef(u.oid) AS def"
+		" FROM pg_catalog.unnest($1::pg_catalog.oid[]) u(oid)"
+		" UNION ALL SELECT 'i', u.oid, pg_catalog.pg_get_indexdef(u.oid)"
+		" FROM pg_catalog.unnest($2::pg_catalog.oid[]) u(oid)", 2, NULL, params, NULL, NULL, 0);
+	buf_release(&cons);
+	buf_release(&idx);
+	x->m->queries++;
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		buf_printf(x->err, "cannot read index and constraint definitions from the catalog: %s",
+			   PQresultErrorMessage(r));
+		buf_rtrim(x->err);
+		PQclear(r);
+		return -1;
+	}
+	if (x->o->trace)
+		x->o->trace(x->o->trace_ctx, "definitions left to the server", PQntuples(r), now_ms() - t0);
+	int f_kind = fnum(r, "kind"), f_oid = fnum(r, "oid"), f_def = fnum(r, "def");
+	for (int i = 0; i < PQntuples(r); i++) {
+		const char *oid = val(r, i, f_oid);
+		set_server_def(x, map_get(val(r, i, f_kind)[0] == 'c' ? &x->cons : &x->rels, oid), val(r, i, f_def));
+	}
+	PQclear(r);
+	return 0;
+}
+
 static int exec_simple(PGconn *c, const char *sql, struct buf *err)
 {
 	PGresult *r = PQexec(c, sql);
@@ -1432,20 +1994,21 @@ static int load(PGconn *c, const struct catalog_opts *o, struct model *m, struct
 			"BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", err) < 0)
 		return -1;
 
-	struct ctx x = { .c = c, .m = m, .o = o, .version = v, .err = err };
+	/* The rules of compose_*() are ruleutils.c's of PostgreSQL 13 to 17. */
+	bool compose = v < 180000 && !getenv("SSOT_CATALOG_SERVER_DEFS");
+	struct ctx x = { .c = c, .m = m, .o = o, .version = v, .compose = compose, .err = err };
 	arena_init(&x.tmp);
 	/*
 	 * Everything the server prints must print the same way on both sides:
 	 * names fully qualified, timestamps in one zone and style, floats exact.
 	 */
-	int rc = exec_simple(c, "SELECT pg_catalog.set_config('search_path', '', true),"
-			     " pg_catalog.set_config('TimeZone', 'UTC', true),"
-			     " pg_catalog.set_config('DateStyle', 'ISO, YMD', true),"
-			     " pg_catalog.set_config('IntervalStyle', 'postgres', true),"
-			     " pg_catalog.set_config('extra_float_digits', '3', true),"
-			     " pg_catalog.set_config('work_mem', '256MB', true)", err);
+	int rc = exec_simple(c, SESSION_SETTINGS, err);
 	if (rc == 0)
 		rc = run_steps(&x);
+	if (x.helper && finish_helper(&x, rc != 0) < 0)
+		rc = -1;
+	if (rc == 0 && x.deferred.n)
+		rc = run_deferred(&x);
 	m->grants = o->grants;
 
 	model_sort(m);
@@ -1471,6 +2034,11 @@ static int load(PGconn *c, const struct catalog_opts *o, struct model *m, struct
 	map_release(&x.trigs);
 	map_release(&x.pols);
 	map_release(&x.cols);
+	map_release(&x.relinfo);
+	map_release(&x.idxinfo);
+	map_release(&x.comments);
+	map_release(&x.btree_default);
+	VEC_FREE(&x.deferred);
 	arena_release(&x.tmp);
 	m->load_ms = now_ms() - t0;
 	return rc;

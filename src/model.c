@@ -71,41 +71,53 @@ static bool is_child(enum obj_kind k)
 	return k == OBJ_COLUMN || k == OBJ_CONSTRAINT || k == OBJ_TRIGGER || k == OBJ_POLICY || k == OBJ_GRANT;
 }
 
+/* The concatenation of parts (NULL ones skipped) in the model's arena. */
+static const char *concat(struct model *m, const char *const *parts, size_t n)
+{
+	size_t len[8], total = 1;
+	for (size_t i = 0; i < n; i++)
+		total += len[i] = parts[i] ? strlen(parts[i]) : 0;
+	char *r = arena_alloc(&m->arena, total), *w = r;
+	for (size_t i = 0; i < n; i++) {
+		memcpy(w, parts[i] ? parts[i] : "", len[i]);
+		w += len[i];
+	}
+	*w = '\0';
+	return r;
+}
+
 struct mobj *model_add(struct model *m, enum obj_kind kind, const char *schema, const char *name,
 		       const char *args, struct mobj *parent, const char *qname)
 {
-	struct buf id = BUF_INIT, key = BUF_INIT;
+	const char *id, *key;
+	/* built without printf: a read of thousands of tables adds objects by the hundred thousand */
 	if (is_child(kind) && parent) {
-		buf_printf(&id, kind == OBJ_GRANT ? "%s to %s" : "%s.%s", parent->id, name);
-		buf_printf(&key, "%s\x1f%s\x1f%s", parent->key, kinds[kind].name, name);
+		const char *k[] = { parent->key, "\x1f", kinds[kind].name, "\x1f", name };
+		key = concat(m, k, 5);
+		if (map_get(&m->by_key, key))
+			return NULL;
+		const char *i[] = { parent->id, kind == OBJ_GRANT ? " to " : ".", name };
+		id = concat(m, i, 3);
 	} else {
-		if (schema)
-			buf_printf(&id, "%s.", schema);
-		buf_adds(&id, name);
-		if (args)
-			buf_printf(&id, "(%s)", args);
-		buf_printf(&key, "%s\x1f%s\x1f%s\x1f%s", kinds[kind].name, schema ? schema : "", name,
-			   args ? args : "");
-	}
-	if (map_get(&m->by_key, key.s)) {
-		buf_release(&id);
-		buf_release(&key);
-		return NULL;
+		const char *k[] = { kinds[kind].name, "\x1f", schema, "\x1f", name, "\x1f", args };
+		key = concat(m, k, 7);
+		if (map_get(&m->by_key, key))
+			return NULL;
+		const char *i[] = { schema, schema ? "." : NULL, name, args ? "(" : NULL, args, args ? ")" : NULL };
+		id = concat(m, i, 6);
 	}
 	struct mobj *o = arena_alloc(&m->arena, sizeof(*o));
 	o->kind = kind;
 	o->schema = schema ? arena_strdup(&m->arena, schema) : parent ? parent->schema : NULL;
 	o->name = arena_strdup(&m->arena, name);
 	o->args = args ? arena_strdup(&m->arena, args) : NULL;
-	o->id = arena_strndup(&m->arena, id.s, id.len);
-	o->key = arena_strndup(&m->arena, key.s, key.len);
+	o->id = id;
+	o->key = key;
 	o->qname = qname ? arena_strdup(&m->arena, qname) : NULL;
 	o->parent = parent;
 	o->seq = m->objs.n;
 	o->cap_attrs = kinds[kind].attrs;
 	o->attrs = arena_alloc(&m->arena, o->cap_attrs * sizeof(*o->attrs));
-	buf_release(&id);
-	buf_release(&key);
 	map_put(&m->by_key, o->key, o);
 	VEC_PUSH(&m->objs, o);
 	return o;
@@ -211,85 +223,99 @@ void model_add_dep(struct model *m, struct mobj *o, struct mobj *dep)
 /* ---- JSON ---- */
 
 /* A JSON string literal; bytes that are not valid UTF-8 become U+FFFD. */
-static void put_json_string(FILE *out, const char *s)
+static void put_json_string(struct buf *out, const char *s)
 {
 	if (!s) {
-		fputs("null", out);
+		buf_adds(out, "null");
 		return;
 	}
-	fputc('"', out);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+	buf_addch(out, '"');
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		/* the common case: a run of printable ASCII with nothing to escape */
+		const unsigned char *run = p;
+		while (*p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
+			p++;
+		if (p > run)
+			buf_add(out, run, (size_t)(p - run));
 		unsigned char c = *p;
+		if (!c)
+			break;
+		p++;
 		switch (c) {
-		case '"': fputs("\\\"", out); continue;
-		case '\\': fputs("\\\\", out); continue;
-		case '\n': fputs("\\n", out); continue;
-		case '\r': fputs("\\r", out); continue;
-		case '\t': fputs("\\t", out); continue;
+		case '"': buf_adds(out, "\\\""); continue;
+		case '\\': buf_adds(out, "\\\\"); continue;
+		case '\n': buf_adds(out, "\\n"); continue;
+		case '\r': buf_adds(out, "\\r"); continue;
+		case '\t': buf_adds(out, "\\t"); continue;
 		default: break;
 		}
 		if (c < 0x20) {
-			fprintf(out, "\\u%04x", c);
-			continue;
-		}
-		if (c < 0x80) {
-			fputc(c, out);
+			buf_printf(out, "\\u%04x", c);
 			continue;
 		}
 		size_t n = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 0;
 		if (c > 0xF4)
 			n = 0;
 		size_t k = 1;
-		while (n && k < n && (p[k] & 0xC0) == 0x80)
+		while (n && k < n && (p[k - 1] & 0xC0) == 0x80)
 			k++;
 		if (!n || k < n) {
-			fputs("\xEF\xBF\xBD", out);
+			buf_adds(out, "\xEF\xBF\xBD");
 			continue;
 		}
-		fwrite(p, 1, n, out);
+		buf_add(out, p - 1, n);
 		p += n - 1;
 	}
-	fputc('"', out);
+	buf_addch(out, '"');
 }
 
 void model_write_json(const struct model *m, FILE *out)
 {
-	fprintf(out, "{\n  \"version\": 1,\n  \"server_version_num\": %d,\n  \"objects\": [", m->server_version);
+	/* built in memory and written at once: stdio per character is most of the time */
+	struct buf b = BUF_INIT;
+	buf_printf(&b, "{\n  \"version\": 1,\n  \"server_version_num\": %d,\n  \"objects\": [", m->server_version);
 	for (size_t i = 0; i < m->objs.n; i++) {
 		const struct mobj *o = m->objs.v[i];
-		fputs(i ? ",\n    {" : "\n    {", out);
-		fputs("\"kind\": ", out);
-		put_json_string(out, obj_kind_name(o->kind));
+		buf_adds(&b, i ? ",\n    {" : "\n    {");
+		buf_adds(&b, "\"kind\": ");
+		put_json_string(&b, obj_kind_name(o->kind));
 		if (o->what) {
-			fputs(", \"what\": ", out);
-			put_json_string(out, o->what);
+			buf_adds(&b, ", \"what\": ");
+			put_json_string(&b, o->what);
 		}
-		fputs(", \"object\": ", out);
-		put_json_string(out, o->id);
-		fputs(", \"schema\": ", out);
-		put_json_string(out, o->schema);
-		fputs(", \"name\": ", out);
-		put_json_string(out, o->name);
+		buf_adds(&b, ", \"object\": ");
+		put_json_string(&b, o->id);
+		buf_adds(&b, ", \"schema\": ");
+		put_json_string(&b, o->schema);
+		buf_adds(&b, ", \"name\": ");
+		put_json_string(&b, o->name);
 		if (o->args) {
-			fputs(", \"arguments\": ", out);
-			put_json_string(out, o->args);
+			buf_adds(&b, ", \"arguments\": ");
+			put_json_string(&b, o->args);
 		}
-		fputs(", \"parent\": ", out);
-		put_json_string(out, o->parent ? o->parent->id : NULL);
-		fputs(", \"attributes\": {", out);
+		buf_adds(&b, ", \"parent\": ");
+		put_json_string(&b, o->parent ? o->parent->id : NULL);
+		buf_adds(&b, ", \"attributes\": {");
 		bool first = true;
 		for (unsigned a = 0; a < o->nattrs; a++) {
 			if (!o->attrs[a].value)
 				continue;
-			fputs(first ? "" : ", ", out);
+			buf_adds(&b, first ? "" : ", ");
 			first = false;
-			put_json_string(out, o->attrs[a].name);
-			fputs(": ", out);
-			put_json_string(out, o->attrs[a].value);
+			put_json_string(&b, o->attrs[a].name);
+			buf_adds(&b, ": ");
+			put_json_string(&b, o->attrs[a].value);
 		}
-		fputs("}}", out);
+		buf_adds(&b, "}}");
+		if (b.len >= (1u << 20)) {
+			fwrite(b.s, 1, b.len, out);
+			buf_reset(&b);
+		}
 	}
-	fputs(m->objs.n ? "\n  ]\n}\n" : "]\n}\n", out);
+	buf_adds(&b, m->objs.n ? "\n  ]\n}\n" : "]\n}\n");
+	fwrite(b.s, 1, b.len, out);
+	buf_release(&b);
 }
 
 /* ---- order ---- */

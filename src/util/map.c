@@ -30,7 +30,8 @@ uint64_t map_hash(const char *key)
 static struct map_entry *find_slot(struct map_entry *slots, size_t cap, const char *key, uint64_t h)
 {
 	size_t mask = cap - 1;
-	for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
+	/* FNV's low bits depend on the keys' low bits only: fold the high ones in */
+	for (size_t i = (size_t)(h ^ (h >> 32) ^ (h >> 17)) & mask;; i = (i + 1) & mask) {
 		struct map_entry *e = &slots[i];
 		if (!e->key || (e->hash == h && !strcmp(e->key, key)))
 			return e;

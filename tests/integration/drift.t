@@ -117,9 +117,20 @@ for my $w (0 .. $workers - 1) {
 			my $b = $p->run_cmd(['psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', $url, '-f', "$dir/live.sql"]);
 			my $r = $b->{rc} ? { rc => -1, out => '', err => "live.sql failed: $b->{err}" }
 				: $p->ssot('--dir', $sqldir, 'drift', '--db', $url, '--format', 'json', read_lines("$dir/args"));
+			# the model read with composed definitions and a second session equals
+			# the one read with every definition from the server, in one session
+			my ($composed, $server) = ('', 'not read');
+			unless ($b->{rc}) {
+				$composed = $p->ssot('inspect', '--db', $url, '--format', 'json');
+				local $ENV{SSOT_CATALOG_SERVER_DEFS} = 1;
+				local $ENV{SSOT_CATALOG_ONE_SESSION} = 1;
+				$server = $p->ssot('inspect', '--db', $url, '--format', 'json');
+				($composed, $server) = map { $_->{rc} ? "rc $_->{rc}: $_->{err}" : $_->{out} } $composed, $server;
+			}
 			$p->sql("DROP DATABASE IF EXISTS $dbname");
 			open(my $fh, '>', $p->dir . "/result_$i.json") or die;
-			print $fh encode_json({ rc => $r->{rc}, out => $r->{out}, err => $r->{err} });
+			print $fh encode_json({ rc => $r->{rc}, out => $r->{out}, err => $r->{err},
+				same_model => $composed eq $server ? 1 : 0, composed => $composed, server => $server });
 			close($fh);
 		}
 		1;
@@ -137,6 +148,8 @@ for my $i (0 .. $#cases) {
 	is_deeply(\@got, \@want, "$name: findings") or diag("stdout: $r->{out}\nstderr: $r->{err}");
 	my $errors = grep { !/^note / } @want;
 	is($r->{rc}, $errors ? 1 : 0, "$name: exit status");
+	ok($r->{same_model}, "$name: composed definitions equal the server's")
+		or diag("composed:\n$r->{composed}\nserver:\n$r->{server}");
 }
 
 # ---- positions, text output, what to do ----
@@ -307,5 +320,37 @@ ok(!grep({ ($_->{schema} // '') eq 'ssot' } @{ $model->{objects} }), 'the ledger
 $r = $p->ssot('inspect', '--db', $live, '--format', 'yaml');
 is($r->{rc}, 2, 'inspect: unknown format');
 drop_db($live);
+
+# ---- definitions composed from the catalog vs the server's ----
+my $shapes = fresh_db("$root/tests/drift/compose-shapes.sql");
+my $composed = $p->ssot('inspect', '--db', $shapes, '--format', 'json');
+is($composed->{rc}, 0, 'inspect of index and constraint shapes') or diag($composed->{err});
+{
+	local $ENV{SSOT_CATALOG_SERVER_DEFS} = 1;
+	my $server = $p->ssot('inspect', '--db', $shapes, '--format', 'json');
+	is($composed->{out}, $server->{out}, 'every shape: composed definitions equal pg_get_indexdef / pg_get_constraintdef');
+	local $ENV{SSOT_CATALOG_ONE_SESSION} = 1;
+	$server = $p->ssot('inspect', '--db', $shapes, '--format', 'json');
+	is($composed->{out}, $server->{out}, 'and in one session');
+}
+{
+	my $m = decode_json($composed->{out});
+	my %def = map { $_->{object} => $_->{attributes}{definition} } grep { $_->{attributes}{definition} } @{ $m->{objects} };
+	is($def{'shapes.child_desc_idx'}, 'CREATE INDEX child_desc_idx ON shapes.child USING btree (x DESC NULLS LAST, y, z DESC)',
+		'a composed index: DESC / NULLS as the server prints them');
+	is($def{'shapes.parent.parent_ab_key'}, 'UNIQUE NULLS NOT DISTINCT (a, b) INCLUDE (c, "Order")',
+		'a composed unique constraint: NULLS NOT DISTINCT and INCLUDE');
+	is($def{'shapes.child.child_parent_fk'},
+		'FOREIGN KEY (parent_id) REFERENCES shapes.parent(id) MATCH FULL ON UPDATE CASCADE ON DELETE SET NULL (parent_id)',
+		'a composed foreign key: match type, actions and SET NULL columns');
+	is($def{'shapes.parent_order_pattern_idx'}, 'CREATE INDEX parent_order_pattern_idx ON shapes.parent USING btree ("Order" text_pattern_ops)',
+		'an operator class of its own: the server prints it');
+}
+remove_tree($p->dir . '/db');
+$r = $p->ssot('inspect', '--db', $shapes, '--out', 'db/run');
+is($r->{rc}, 0, 'inspect of the shapes writes files') or diag($r->{err});
+$r = $p->ssot('drift', '--db', $shapes);
+is($r->{rc}, 0, 'inspect round trip of the shapes: no drift') or diag($r->{out} . $r->{err});
+drop_db($shapes);
 
 done_testing();

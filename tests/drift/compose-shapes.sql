@@ -1,0 +1,68 @@
+-- Index and constraint shapes whose definitions ssot composes from the
+-- catalog instead of asking pg_get_indexdef / pg_get_constraintdef, and the
+-- shapes it leaves to the server. drift.t reads this database both ways
+-- (SSOT_CATALOG_SERVER_DEFS=1) and expects the same model, byte for byte.
+CREATE SCHEMA shapes;
+CREATE SCHEMA "Other Schema";
+
+CREATE TABLE shapes.parent (
+  id bigint GENERATED ALWAYS AS IDENTITY,
+  code varchar(20) NOT NULL,
+  "Order" text,
+  "user" integer,
+  region text COLLATE "C",
+  a int, b int, c int,
+  PRIMARY KEY (id) INCLUDE (code),
+  CONSTRAINT parent_code_key UNIQUE (code),
+  CONSTRAINT parent_ab_key UNIQUE NULLS NOT DISTINCT (a, b) INCLUDE (c, "Order"),
+  CONSTRAINT parent_ab_c_key UNIQUE (a, b, c),
+  CONSTRAINT parent_bc_key UNIQUE (b, c) DEFERRABLE INITIALLY DEFERRED
+);
+CREATE TABLE "Other Schema"."Referenced Table" ("Key" int PRIMARY KEY, "select" int UNIQUE);
+
+CREATE TABLE shapes.child (
+  id bigint PRIMARY KEY,
+  parent_id bigint REFERENCES shapes.parent,
+  parent_code varchar(20),
+  x int, y int, z int,
+  other_key int,
+  CONSTRAINT child_parent_fk FOREIGN KEY (parent_id) REFERENCES shapes.parent (id)
+    MATCH FULL ON UPDATE CASCADE ON DELETE SET NULL (parent_id),
+  CONSTRAINT child_code_fk FOREIGN KEY (parent_code) REFERENCES shapes.parent (code)
+    ON DELETE CASCADE DEFERRABLE,
+  CONSTRAINT child_abc_fk FOREIGN KEY (x, y, z) REFERENCES shapes.parent (a, b, c)
+    ON UPDATE RESTRICT ON DELETE SET DEFAULT,
+  CONSTRAINT child_other_fk FOREIGN KEY (other_key) REFERENCES "Other Schema"."Referenced Table" ("select")
+    ON UPDATE SET NULL,
+  CONSTRAINT child_xy_check CHECK (x < y),
+  CONSTRAINT child_z_check CHECK (z > 0) NOT VALID
+);
+ALTER TABLE shapes.child ADD CONSTRAINT child_unvalidated_fk FOREIGN KEY (parent_id)
+  REFERENCES shapes.parent (id) NOT VALID;
+
+-- composed: plain b-tree columns with their defaults
+CREATE INDEX child_xyz_idx ON shapes.child (x, y DESC, z NULLS FIRST);
+CREATE INDEX child_desc_idx ON shapes.child (x DESC NULLS LAST, y ASC NULLS LAST, z DESC NULLS FIRST);
+CREATE UNIQUE INDEX child_inc_idx ON shapes.child (id) INCLUDE (x, y);
+CREATE INDEX "Mixed ""Quoted"" idx" ON shapes.parent ("Order", "user");
+CREATE INDEX parent_region_idx ON shapes.parent (region COLLATE "C");
+-- left to the server: varchar through text_ops, another operator class, a
+-- collation of its own, expressions, predicates, options, other methods
+CREATE INDEX parent_code_idx ON shapes.parent (code);
+CREATE INDEX parent_order_pattern_idx ON shapes.parent ("Order" text_pattern_ops);
+CREATE INDEX parent_region_ci_idx ON shapes.parent (region COLLATE "POSIX");
+CREATE INDEX parent_lower_idx ON shapes.parent (lower("Order"));
+CREATE INDEX parent_partial_idx ON shapes.parent (a) WHERE b > 0;
+CREATE INDEX parent_ff_idx ON shapes.parent (b) WITH (fillfactor = 70);
+CREATE INDEX parent_hash_idx ON shapes.parent USING hash (c);
+CREATE UNIQUE INDEX parent_nnd_idx ON shapes.parent (c, a) NULLS NOT DISTINCT;
+
+CREATE TABLE shapes.part (id int, at date, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+CREATE TABLE shapes.part_2026 PARTITION OF shapes.part FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+CREATE INDEX part_at_idx ON shapes.part (at);
+CREATE INDEX part_2026_own_idx ON shapes.part_2026 (id DESC);
+
+CREATE TABLE shapes.ex (r int4range, EXCLUDE USING gist (r WITH &&));
+COMMENT ON INDEX shapes.child_xyz_idx IS 'composed';
+COMMENT ON CONSTRAINT child_parent_fk ON shapes.child IS 'fk';
+COMMENT ON COLUMN shapes.child.x IS 'x';
