@@ -20,10 +20,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void decl(struct lint_ctx *c, const char *kind, const char *name, const void *node, size_t at)
+/*
+ * Record a declaration: its key, and where to find its definition again
+ * (`part`: -1 the statement, k its k-th named constraint). The statement's
+ * text stays where it is when it lies in the file; text from a body is
+ * copied.
+ */
+static void decl(struct lint_ctx *c, const char *kind, const char *name, int part, size_t at)
 {
 	struct fact *fa = fact_add(c, FACT_DECL, join_key(c, kind, ' ', name), kind, at);
-	fa->node = node;
+	const struct source *src = &c->file->sql.src;
+	uintptr_t from = (uintptr_t)src->text, p = (uintptr_t)c->sql;
+	bool in_file = p >= from && p + c->sql_len <= from + src->len;
+	fa->text = in_file ? c->sql : arena_strndup(&c->file->arena, c->sql, c->sql_len);
+	fa->text_len = c->sql_len;
+	fa->part = part;
 }
 
 static const char *sub_key(struct lint_ctx *c, const char *table, const char *name)
@@ -36,10 +47,47 @@ static const char *sub_key(struct lint_ctx *c, const char *table, const char *na
 	return k;
 }
 
-static void constraint_decl(struct lint_ctx *c, const char *table, const Constraint *k)
+static bool named(const Node *n)
 {
-	if (k->conname && *k->conname)
-		decl(c, "constraint", sub_key(c, table, k->conname), k, ctx_offset(c, k->location));
+	return IsA(n, Constraint) && ((const Constraint *)n)->conname && *((const Constraint *)n)->conname;
+}
+
+/*
+ * The k-th named constraint a statement declares (CREATE TABLE: column and
+ * table constraints as written; ALTER TABLE: ADD CONSTRAINT), or NULL. The
+ * order is the order they are recorded in, which is what `part` counts.
+ */
+static const Constraint *named_constraint(const Node *stmt, int k)
+{
+	const ListCell *lc, *kc;
+	if (IsA(stmt, CreateStmt)) {
+		foreach(lc, ((const CreateStmt *)stmt)->tableElts) {
+			const Node *e = lfirst(lc);
+			if (IsA(e, ColumnDef)) {
+				foreach(kc, ((const ColumnDef *)e)->constraints)
+					if (named(lfirst(kc)) && k-- == 0)
+						return lfirst(kc);
+			} else if (named(e) && k-- == 0) {
+				return (const Constraint *)e;
+			}
+		}
+	} else if (IsA(stmt, AlterTableStmt)) {
+		foreach(lc, ((const AlterTableStmt *)stmt)->cmds) {
+			const AlterTableCmd *cmd = lfirst(lc);
+			if (IsA(cmd, AlterTableCmd) && cmd->subtype == AT_AddConstraint && cmd->def &&
+			    named(cmd->def) && k-- == 0)
+				return (const Constraint *)cmd->def;
+		}
+	}
+	return NULL;
+}
+
+/* A statement's named constraints as declarations of "constraint schema.table.name". */
+static void constraint_decls(struct lint_ctx *c, const char *table)
+{
+	const Constraint *k;
+	for (int i = 0; (k = named_constraint(c->stmt, i)) != NULL; i++)
+		decl(c, "constraint", sub_key(c, table, k->conname), i, ctx_offset(c, k->location));
 }
 
 static void column_fact(struct lint_ctx *c, enum fact_kind kind, const char *table, const ColumnDef *col)
@@ -47,7 +95,7 @@ static void column_fact(struct lint_ctx *c, enum fact_kind kind, const char *tab
 	if (!col->colname || !col->typeName)
 		return;
 	struct fact *fa = fact_add(c, kind, sub_key(c, table, col->colname), NULL, ctx_offset(c, col->location));
-	fa->node = (const Node *)col->typeName;	/* spelled out only when reported */
+	fa->name2 = type_text(&c->file->arena, col->typeName);	/* the tree is gone when it is reported */
 	fa->hash = type_hash(col->typeName);
 }
 
@@ -56,9 +104,9 @@ static void relation_name(struct lint_ctx *c, const RangeVar *rv)
 	if (!rv || !rule_on(c, R_UNQUALIFIED_NAME) || rv->relpersistence == 't')	/* RELPERSISTENCE_TEMP */
 		return;
 	if (rv->schemaname && *rv->schemaname)
-		fact_add(c, FACT_SCHEMA, rv->schemaname, NULL, ctx_offset(c, rv->location));
+		fact_add(c, FACT_SCHEMA, keep_str(c, rv->schemaname), NULL, ctx_offset(c, rv->location));
 	else
-		fact_add(c, FACT_UNQUALIFIED, rv->relname, NULL, ctx_offset(c, rv->location));
+		fact_add(c, FACT_UNQUALIFIED, keep_str(c, rv->relname), NULL, ctx_offset(c, rv->location));
 }
 
 /* "schema.name(argtype, ...)" of a function, in the arena. */
@@ -90,7 +138,7 @@ static void create_table(struct lint_ctx *c, const CreateStmt *s)
 {
 	const char *table = rv_key(c, s->relation);
 	if (rule_on(c, R_CONFLICTING_DEFINITION))
-		decl(c, "table", table, s, c->start);
+		decl(c, "table", table, -1, c->start);
 	relation_name(c, s->relation);
 	const ListCell *lc;
 	foreach(lc, s->tableElts) {
@@ -99,16 +147,10 @@ static void create_table(struct lint_ctx *c, const CreateStmt *s)
 			const ColumnDef *col = (const ColumnDef *)e;
 			if (rule_on(c, R_ADD_COLUMN_CONFLICT))
 				column_fact(c, FACT_COLUMN, table, col);
-			if (rule_on(c, R_CONFLICTING_DEFINITION)) {
-				const ListCell *k;
-				foreach(k, col->constraints)
-					if (IsA(lfirst(k), Constraint))
-						constraint_decl(c, table, lfirst(k));
-			}
-		} else if (IsA(e, Constraint) && rule_on(c, R_CONFLICTING_DEFINITION)) {
-			constraint_decl(c, table, (const Constraint *)e);
 		}
 	}
+	if (rule_on(c, R_CONFLICTING_DEFINITION))
+		constraint_decls(c, table);
 }
 
 static void alter_table(struct lint_ctx *c, const AlterTableStmt *a)
@@ -127,10 +169,9 @@ static void alter_table(struct lint_ctx *c, const AlterTableStmt *a)
 			continue;
 		if (cmd->subtype == AT_AddColumn && IsA(def, ColumnDef) && rule_on(c, R_ADD_COLUMN_CONFLICT))
 			column_fact(c, FACT_ADD_COLUMN, table, (const ColumnDef *)def);
-		else if (cmd->subtype == AT_AddConstraint && IsA(def, Constraint) &&
-			 rule_on(c, R_CONFLICTING_DEFINITION))
-			constraint_decl(c, table, (const Constraint *)def);
 	}
+	if (rule_on(c, R_CONFLICTING_DEFINITION))
+		constraint_decls(c, table);
 }
 
 void collect_drift_facts(struct lint_ctx *c)
@@ -153,7 +194,7 @@ void collect_drift_facts(struct lint_ctx *c)
 			const char *schema = s->relation->schemaname && *s->relation->schemaname
 						     ? s->relation->schemaname : "public";
 			char *name = xasprintf("%s.%s", schema, s->idxname);
-			decl(c, "index", arena_strdup(&c->file->arena, name), s, c->start);
+			decl(c, "index", arena_strdup(&c->file->arena, name), -1, c->start);
 			free(name);
 		}
 		break;
@@ -162,7 +203,7 @@ void collect_drift_facts(struct lint_ctx *c)
 		const ViewStmt *v = (const ViewStmt *)n;
 		relation_name(c, v->view);
 		if (defs)
-			decl(c, "view", rv_key(c, v->view), v, c->start);
+			decl(c, "view", rv_key(c, v->view), -1, c->start);
 		break;
 	}
 	case T_CreateTableAsStmt: {
@@ -171,50 +212,50 @@ void collect_drift_facts(struct lint_ctx *c)
 			break;
 		relation_name(c, s->into->rel);
 		if (defs && s->objtype == OBJECT_MATVIEW)
-			decl(c, "materialized view", rv_key(c, s->into->rel), s, c->start);
+			decl(c, "materialized view", rv_key(c, s->into->rel), -1, c->start);
 		break;
 	}
 	case T_CreateSeqStmt: {
 		const CreateSeqStmt *s = (const CreateSeqStmt *)n;
 		relation_name(c, s->sequence);
 		if (defs)
-			decl(c, "sequence", rv_key(c, s->sequence), s, c->start);
+			decl(c, "sequence", rv_key(c, s->sequence), -1, c->start);
 		break;
 	}
 	case T_CreateFunctionStmt: {
 		const CreateFunctionStmt *f = (const CreateFunctionStmt *)n;
 		if (defs)
-			decl(c, f->is_procedure ? "procedure" : "function", function_key(c, f), f, c->start);
+			decl(c, f->is_procedure ? "procedure" : "function", function_key(c, f), -1, c->start);
 		break;
 	}
 	case T_CreateEnumStmt:
 		if (defs)
-			decl(c, "type", names_key(c, ((const CreateEnumStmt *)n)->typeName, true), n, c->start);
+			decl(c, "type", names_key(c, ((const CreateEnumStmt *)n)->typeName, true), -1, c->start);
 		break;
 	case T_CompositeTypeStmt:
 		if (defs)
-			decl(c, "type", rv_key(c, ((const CompositeTypeStmt *)n)->typevar), n, c->start);
+			decl(c, "type", rv_key(c, ((const CompositeTypeStmt *)n)->typevar), -1, c->start);
 		break;
 	case T_CreateDomainStmt:
 		if (defs)
-			decl(c, "domain", names_key(c, ((const CreateDomainStmt *)n)->domainname, true), n, c->start);
+			decl(c, "domain", names_key(c, ((const CreateDomainStmt *)n)->domainname, true), -1, c->start);
 		break;
 	case T_CreateTrigStmt: {
 		const CreateTrigStmt *t = (const CreateTrigStmt *)n;
 		if (defs)
-			decl(c, "trigger", sub_key(c, rv_key(c, t->relation), t->trigname), t, c->start);
+			decl(c, "trigger", sub_key(c, rv_key(c, t->relation), t->trigname), -1, c->start);
 		break;
 	}
 	case T_CreatePolicyStmt: {
 		const CreatePolicyStmt *p = (const CreatePolicyStmt *)n;
 		if (defs)
-			decl(c, "policy", sub_key(c, rv_key(c, p->table), p->policy_name), p, c->start);
+			decl(c, "policy", sub_key(c, rv_key(c, p->table), p->policy_name), -1, c->start);
 		break;
 	}
 	case T_CreateSchemaStmt: {
 		const CreateSchemaStmt *s = (const CreateSchemaStmt *)n;
 		if (rule_on(c, R_UNQUALIFIED_NAME) && s->schemaname)
-			fact_add(c, FACT_SCHEMA, s->schemaname, NULL, c->start);
+			fact_add(c, FACT_SCHEMA, keep_str(c, s->schemaname), NULL, c->start);
 		break;
 	}
 	default:
@@ -228,12 +269,33 @@ struct where {
 	size_t file, fact;
 };
 
+/*
+ * The structural hash of a declaration, computed only when its name comes
+ * twice (rare): its statement is parsed again, alone, on this thread, and
+ * hashed through libpg_query's protobuf output (raw_node_hash).
+ */
 static uint64_t decl_hash(struct fact *fa)
 {
-	if (!(fa->flags & FACT_HASHED)) {
-		fa->hash = raw_node_hash(fa->node);
-		fa->flags |= FACT_HASHED;
+	if (fa->flags & FACT_HASHED)
+		return fa->hash;
+	static uint64_t unique;
+	char *sql = xstrndup(fa->text, fa->text_len);
+	MemoryContext ctx = pg_query_enter_memory_context();
+	PgQueryInternalParsetreeAndError r = pg_query_raw_parse(sql);
+	free(r.stderr_buffer);
+	const Node *n = NULL;
+	if (!r.error && list_length(r.tree) == 1) {
+		n = ((const RawStmt *)linitial(r.tree))->stmt;
+		if (fa->part >= 0)
+			n = (const Node *)named_constraint(n, fa->part);
 	}
+	/* It parsed the first time; should it not now, compare it equal to nothing. */
+	fa->hash = n ? raw_node_hash(n) : ++unique | 1ull << 63;
+	if (r.error)
+		pg_query_free_error(r.error);
+	pg_query_exit_memory_context(ctx);
+	free(sql);
+	fa->flags |= FACT_HASHED;
 	return fa->hash;
 }
 
@@ -319,8 +381,8 @@ void cross_drift_traps(struct lint *l)
 					continue;
 				int line, col;
 				source_linecol(&ff->sql.src, first->start, &line, &col);
-				const char *added = type_text(&f->arena, (const TypeName *)fa->node);
-				const char *declared = type_text(&f->arena, (const TypeName *)first->node);
+				const char *added = fa->name2;
+				const char *declared = first->name2;
 				struct finding *fi = lint_report_file(
 					l, f, R_ADD_COLUMN_CONFLICT, fa->start, fa->start,
 					"ADD COLUMN %s declares it as %s, but CREATE TABLE declares %s (%s:%d)",

@@ -490,6 +490,17 @@ static int raw_parse(void *ctx, const char *text, struct sqlfile_parse *out)
 	return 0;
 }
 
+/* Delete a file's trees; on the thread that parsed it. */
+static void release_trees(struct lint_file *f)
+{
+	if (f->body_ctx)
+		pg_query_exit_memory_context(f->body_ctx);
+	if (f->tree_ctx)
+		pg_query_exit_memory_context(f->tree_ctx);
+	f->body_ctx = f->tree_ctx = NULL;
+	f->raw = NULL;
+}
+
 static const Node *stmt_node(const struct lint_file *f, size_t i)
 {
 	return ((const RawStmt *)list_nth(f->raw, (int)i))->stmt;
@@ -500,7 +511,9 @@ static const Node *stmt_node(const struct lint_file *f, size_t i)
  * memory context of its own (f->tree_ctx); the PL/pgSQL parses come next,
  * since each leaves libpg_query's top context current; then the statements
  * inside bodies are parsed into a second context (f->body_ctx) while the
- * statements are checked. Both stay until release_trees() on this thread.
+ * statements are checked. Both are deleted at the end, on this thread, and
+ * the next file reuses the memory (keeping every tree until the cross-file
+ * pass cost a quarter of the run in page faults).
  */
 static void lint_one_file(struct lint *l, struct lint_file *f)
 {
@@ -513,8 +526,10 @@ static void lint_one_file(struct lint *l, struct lint_file *f)
 	else
 		f->raw = p.r.tree;
 	VEC_FREE(&p.stmts);
-	if (f->load_rc < 0)
+	if (f->load_rc < 0) {
+		release_trees(f);
 		return;
+	}
 
 	size_t n = f->sql.stmts.n;
 	PgQueryPlpgsqlParseResult *bodies = NULL;
@@ -540,6 +555,8 @@ static void lint_one_file(struct lint *l, struct lint_file *f)
 			.l = l,
 			.file = f,
 			.stmt = stmt_node(f, i),
+			.sql = f->sql.src.text + s->start,
+			.sql_len = s->len,
 			.start = s->start,
 			.end = s->start + s->len,
 			.base = 0,
@@ -554,71 +571,23 @@ static void lint_one_file(struct lint *l, struct lint_file *f)
 			pg_query_free_plpgsql_parse_result(bodies[i]);
 		free(bodies);
 	}
+	release_trees(f);
 }
 
-/* Delete a file's parse trees; on the thread that parsed it. */
-static void release_trees(struct lint_file *f)
-{
-	if (f->body_ctx)
-		pg_query_exit_memory_context(f->body_ctx);
-	if (f->tree_ctx)
-		pg_query_exit_memory_context(f->tree_ctx);
-	f->body_ctx = f->tree_ctx = NULL;
-	f->raw = NULL;
-}
-
-/* Files parsed by one thread, whose trees it deletes. */
-struct parsed_files {
-	VEC(struct lint_file *) v;
-};
-
-/*
- * Threads take files in turn and keep their trees; when every thread is
- * done, the main thread runs the cross-file pass (which may read any
- * thread's trees), and then each thread deletes the trees it made.
- */
 struct work {
 	struct lint *l;
 	atomic_size_t next;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	int parsing;		/* threads still in the per-file pass */
-	bool crossed;		/* the cross-file pass is done */
 };
-
-static void parse_files(struct work *w, struct parsed_files *mine)
-{
-	for (;;) {
-		size_t i = atomic_fetch_add(&w->next, 1);
-		if (i >= w->l->files.n)
-			break;
-		struct lint_file *f = &w->l->files.v[i];
-		lint_one_file(w->l, f);
-		VEC_PUSH(&mine->v, f);
-	}
-	pthread_mutex_lock(&w->mu);
-	if (--w->parsing == 0)
-		pthread_cond_broadcast(&w->cv);
-	pthread_mutex_unlock(&w->mu);
-}
-
-static void release_parsed(struct parsed_files *mine)
-{
-	for (size_t i = 0; i < mine->v.n; i++)
-		release_trees(mine->v.v[i]);
-	VEC_FREE(&mine->v);
-}
 
 static void *worker(void *arg)
 {
 	struct work *w = arg;
-	struct parsed_files mine = { VEC_INIT };
-	parse_files(w, &mine);
-	pthread_mutex_lock(&w->mu);
-	while (!w->crossed)
-		pthread_cond_wait(&w->cv, &w->mu);
-	pthread_mutex_unlock(&w->mu);
-	release_parsed(&mine);
+	for (;;) {
+		size_t i = atomic_fetch_add(&w->next, 1);
+		if (i >= w->l->files.n)
+			break;
+		lint_one_file(w->l, &w->l->files.v[i]);
+	}
 	/* libpg_query frees its per-thread top memory context itself when a thread ends. */
 	return NULL;
 }
@@ -635,68 +604,26 @@ static int job_count(const struct lint *l)
 	return (int)n;
 }
 
-/* The cross-file pass, once every file is checked. Returns -1 with err for an unreadable file. */
-static int check_across(struct lint *l, struct buf *err)
+static void run_files(struct lint *l)
 {
-	for (size_t i = 0; i < l->files.n; i++) {
-		struct lint_file *f = &l->files.v[i];
-		if (f->load_rc < 0) {
-			buf_adds(err, f->err.s);
-			return -1;
-		}
-		l->statements += f->sql.stmts.n;
-	}
-	cross_data_safety(l);
-	cross_drift_traps(l);
-	cross_lock_safety(l);
-	return 0;
-}
-
-static int run_files(struct lint *l, struct buf *err)
-{
-	struct work w = { .l = l, .parsing = 1 };
+	struct work w = { .l = l };
 	atomic_init(&w.next, 0);
-	pthread_mutex_init(&w.mu, NULL);
-	pthread_cond_init(&w.cv, NULL);
 	int jobs = job_count(l);
-	pthread_t *tids = xcalloc(jobs > 1 ? (size_t)jobs - 1 : 1, sizeof(*tids));
-	int started = 0;
-	if (jobs > 1) {
-		/* jansson seeds its hash function on first use; do it before the threads race. */
-		json_object_seed(0);
-		for (int i = 0; i < jobs - 1; i++) {
-			pthread_mutex_lock(&w.mu);
-			w.parsing++;
-			pthread_mutex_unlock(&w.mu);
-			if (pthread_create(&tids[started], NULL, worker, &w) == 0) {
-				started++;
-			} else {
-				pthread_mutex_lock(&w.mu);
-				w.parsing--;
-				pthread_mutex_unlock(&w.mu);
-			}
-		}
+	if (jobs <= 1) {
+		worker(&w);
+		return;
 	}
-	struct parsed_files mine = { VEC_INIT };
-	parse_files(&w, &mine);
-	pthread_mutex_lock(&w.mu);
-	while (w.parsing > 0)
-		pthread_cond_wait(&w.cv, &w.mu);
-	pthread_mutex_unlock(&w.mu);
-
-	int rc = check_across(l, err);
-
-	pthread_mutex_lock(&w.mu);
-	w.crossed = true;
-	pthread_cond_broadcast(&w.cv);
-	pthread_mutex_unlock(&w.mu);
-	release_parsed(&mine);
+	/* jansson seeds its hash function on first use; do it before the threads race. */
+	json_object_seed(0);
+	pthread_t *tids = xcalloc((size_t)jobs - 1, sizeof(*tids));
+	int started = 0;
+	for (int i = 0; i < jobs - 1; i++)
+		if (pthread_create(&tids[started], NULL, worker, &w) == 0)
+			started++;
+	worker(&w);
 	for (int i = 0; i < started; i++)
 		pthread_join(tids[i], NULL);
 	free(tids);
-	pthread_mutex_destroy(&w.mu);
-	pthread_cond_destroy(&w.cv);
-	return rc;
 }
 
 /* ---- suppressions and the final order ------------------------------------------------ */
@@ -809,8 +736,20 @@ void lint_add_file(struct lint *l, const char *display_path, const char *fs_path
 
 int lint_run(struct lint *l, struct diag *d, struct buf *err)
 {
-	if (lint_pg_selfcheck(err) < 0 || run_files(l, err) < 0)
+	if (lint_pg_selfcheck(err) < 0)
 		return -1;
+	run_files(l);
+	for (size_t i = 0; i < l->files.n; i++) {
+		struct lint_file *f = &l->files.v[i];
+		if (f->load_rc < 0) {
+			buf_adds(err, f->err.s);
+			return -1;
+		}
+		l->statements += f->sql.stmts.n;
+	}
+	cross_data_safety(l);
+	cross_drift_traps(l);
+	cross_lock_safety(l);
 	for (size_t i = 0; i < l->files.n; i++)
 		finish_file(l, &l->files.v[i], d);
 	return 0;

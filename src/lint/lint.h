@@ -1,5 +1,6 @@
 /*
- * lint: static rules over libpg_query's parse trees (docs/lint.md).
+ * lint: static rules over PostgreSQL's raw parse trees, from libpg_query
+ * (docs/lint.md).
  *
  * Every rule has a stable kebab-case id named after what it asks for
  * ("create-if-not-exists", "truncate-referenced"), a family, a default
@@ -13,9 +14,10 @@
  * (foreign keys against TRUNCATE, names declared twice, tables created
  * earlier) run afterwards on facts the per-file pass collected.
  *
- * Ownership: a `struct lint` owns its files, their sources and parse trees.
- * The findings it adds point into those sources, so keep the lint alive
- * until the diag has been rendered; lint_free() releases everything.
+ * Ownership: a `struct lint` owns its files, their sources and what the
+ * rules gathered from them; a file's parse trees live only while the file
+ * is checked. The findings it adds point into the sources, so keep the lint
+ * alive until the diag has been rendered; lint_free() releases everything.
  */
 #ifndef SSOT_LINT_H
 #define SSOT_LINT_H

@@ -113,7 +113,7 @@ static void alter_table(struct lint_ctx *c, const AlterTableStmt *a)
 			const Constraint *k = (const Constraint *)def;
 			if ((k->contype == CONSTR_FOREIGN || k->contype == CONSTR_CHECK) && !k->skip_validation) {
 				struct fact *fa = fact_add(c, FACT_VALIDATING, rv_key(c, a->relation),
-							   k->conname, ctx_offset(c, k->location));
+							   keep_str(c, k->conname), ctx_offset(c, k->location));
 				fa->group = k->contype == CONSTR_FOREIGN;
 			}
 			break;
@@ -143,7 +143,7 @@ void check_lock_safety(struct lint_ctx *c)
 		const IndexStmt *s = (const IndexStmt *)n;
 		if (!s->concurrent) {
 			strong_lock(c);
-			fact_add(c, FACT_INDEX, rv_key(c, s->relation), s->idxname, c->start);
+			fact_add(c, FACT_INDEX, rv_key(c, s->relation), keep_str(c, s->idxname), c->start);
 		}
 		break;
 	}

@@ -63,6 +63,8 @@ static void lint_inner_sql(struct lint_ctx *outer, enum block_kind block, const 
 		size_t len = raw->stmt_len ? (size_t)raw->stmt_len : strlen(sql + raw->stmt_location);
 		struct lint_ctx c = *outer;
 		c.stmt = raw->stmt;
+		c.sql = (exact ? outer->file->sql.src.text + base : sql) + raw->stmt_location;
+		c.sql_len = len;
 		c.top = NULL;
 		c.block = block;
 		c.conditional = conditional;

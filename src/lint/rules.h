@@ -10,11 +10,11 @@
  * The per-file pass runs on worker threads: it may touch only its own
  * `struct lint_file` (findings, facts, arena). Facts are what the cross-file
  * pass needs (tables created, foreign keys, TRUNCATEs, declarations); their
- * strings live in the file's arena, alive until lint_free(). Their `node`
- * pointers point into the file's parse trees, which live in libpg_query
- * memory contexts of the thread that parsed the file: lint_run() keeps them
- * until the cross-file pass is done and then has that thread delete them, so
- * `node` is valid only during lint_run().
+ * strings live in the file's arena, alive until lint_free(). No fact points
+ * into a parse tree: the trees live in libpg_query memory contexts of the
+ * thread that parsed the file, and are deleted as soon as the file is
+ * checked. A declaration records the text it was parsed from instead; the
+ * rare name declared twice parses both again (decl_hash()).
  */
 #ifndef SSOT_LINT_RULES_H
 #define SSOT_LINT_RULES_H
@@ -52,9 +52,10 @@ size_t strmap_put(struct strmap *m, const char *key, size_t val);
 
 enum fact_kind {
 	FACT_TABLE,		/* CREATE TABLE: name = "schema.table" */
-	FACT_DECL,		/* a named object: name = "kind schema.name...", node = definition */
+	FACT_DECL,		/* a named object: name = "kind schema.name...", name2 = kind;
+				 * text, part: where the definition is */
 	FACT_COLUMN,		/* column of a CREATE TABLE: name = "schema.table.col", hash and
-				 * node = its type (TypeName) */
+				 * name2 = its type (type_hash, type_text) */
 	FACT_ADD_COLUMN,	/* ALTER TABLE ADD COLUMN: same */
 	FACT_FK,		/* name = referencing table, name2 = referenced table */
 	FACT_TRUNCATE,		/* name = table; group = the statement; flags: FACT_CASCADE */
@@ -74,8 +75,9 @@ struct fact {
 	enum fact_kind kind;
 	unsigned flags;
 	const char *name, *name2;
-	const struct Node *node;	/* FACT_DECL: the definition; FACT_*COLUMN: the
-					 * TypeName (valid during lint_run() only) */
+	const char *text;	/* FACT_DECL: the one statement declaring it (file source or arena) */
+	size_t text_len;
+	int part;		/* FACT_DECL: -1 the statement, k its k-th named constraint */
 	uint64_t hash;
 	size_t start, end;	/* byte span in the file */
 	size_t group;
@@ -97,8 +99,8 @@ struct lint_file {
 	enum phase phase;
 	struct sqlfile sql;	/* split from the raw parse; sql.tree is NULL */
 	struct List *raw;	/* the RawStmts of sql.stmts, in order; NULL after a syntax error */
-	struct MemoryContextData *tree_ctx;	/* holds `raw` */
-	struct MemoryContextData *body_ctx;	/* holds the trees of statements inside bodies */
+	struct MemoryContextData *tree_ctx;	/* holds `raw`, during the per-file pass */
+	struct MemoryContextData *body_ctx;	/* holds the trees of statements inside bodies, same */
 	int load_rc;		/* sqlfile_load(): 0 parsed, 1 findings, -1 unreadable */
 	struct buf err;
 	struct diag d;		/* this file's findings, filtered and sorted at the end */
@@ -130,6 +132,8 @@ struct lint_ctx {
 	struct lint *l;
 	struct lint_file *file;
 	const struct Node *stmt;
+	const char *sql;	/* the text `stmt` was parsed from, alone (not NUL-terminated), */
+	size_t sql_len;		/* in the file or in a body's SQL */
 	size_t start, end;	/* span of the statement (or of an inner query) */
 	size_t base;		/* a parse-tree location + base = byte offset in the file */
 	bool exact;		/* locations map into the file (the inner text was found) */
@@ -176,6 +180,11 @@ void report_not_idempotent(struct lint_ctx *c, enum lint_rule_id r, const char *
 
 /* ---- tree helpers (tree.c) ------------------------------------------------ */
 
+/*
+ * A copy of a string of a parse tree in the file's arena (NULL stays NULL):
+ * what a fact keeps must outlive the tree.
+ */
+const char *keep_str(struct lint_ctx *c, const char *s);
 /* "<a><sep><b>" in the file's arena: the keys of the lint maps. */
 const char *join_key(struct lint_ctx *c, const char *a, char sep, const char *b);
 /* "schema.name" of a RangeVar in the file's arena, schema "public" when unqualified. */

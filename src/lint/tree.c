@@ -76,6 +76,11 @@ size_t strmap_put(struct strmap *m, const char *key, size_t val)
 
 /* ---- names ------------------------------------------------------------------------- */
 
+const char *keep_str(struct lint_ctx *c, const char *s)
+{
+	return s ? arena_strdup(&c->file->arena, s) : NULL;
+}
+
 const char *join_key(struct lint_ctx *c, const char *a, char sep, const char *b)
 {
 	size_t na = strlen(a), nb = strlen(b);
@@ -302,6 +307,8 @@ uint64_t type_hash(const TypeName *t)
 
 const char *type_text(struct arena *a, const TypeName *t)
 {
+	if (!t->typmods && !t->arrayBounds)
+		return arena_strdup(a, last_name(t->names));
 	struct buf b = BUF_INIT;
 	buf_adds(&b, last_name(t->names));
 	if (list_length(t->typmods)) {
