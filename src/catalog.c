@@ -69,6 +69,7 @@ struct colinfo {
 	const char *pgq;	/* quote_ident(attname): quoted only when needed */
 	unsigned typid, coll;
 	struct mobj *obj;
+	char gen;		/* attgenerated */
 };
 
 /* What composing definitions needs of a relation read. */
@@ -105,6 +106,8 @@ struct ctx {
 	struct map relinfo, idxinfo;	/* oid text -> struct relinfo / struct idxinfo */
 	struct map comments;	/* "<class>:<oid>:<subid>" -> text, for pg_class and pg_constraint */
 	struct map btree_default;	/* default btree operator class oid -> its input type oid */
+	struct map typcoll;	/* collatable type oid -> its collation oid */
+	struct map collnames;	/* collation oid -> "schema"."name" */
 	VEC(struct deferred) deferred;
 	PGconn *helper;		/* second session reading CHECK / EXCLUDE definitions, or NULL */
 	double helper_t0;
@@ -723,39 +726,54 @@ static int load_sequences(struct ctx *x, PGresult *r)
 
 /* ---- columns ---- */
 
+/* Collatable types and every collation, to name a column's collation when it is not its type's. */
+static char *sql_collations(const struct ctx *x)
+{
+	(void)x;
+	return xstrdup(
+		"SELECT 't' AS k, t.oid, t.typcollation AS coll, NULL::pg_catalog.name AS nspname,"
+		" NULL::pg_catalog.name AS collname FROM pg_catalog.pg_type t WHERE t.typcollation <> 0 "
+		"UNION ALL SELECT 'c', co.oid, 0, n.nspname, co.collname"
+		" FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace n ON n.oid = co.collnamespace");
+}
+
+static int load_collations(struct ctx *x, PGresult *r)
+{
+	int f_k = fnum(r, "k"), f_oid = fnum(r, "oid"), f_coll = fnum(r, "coll"), f_nsp = fnum(r, "nspname"),
+	    f_name = fnum(r, "collname");
+	for (int i = 0; i < PQntuples(r); i++) {
+		const char *key = key_of(x, val(r, i, f_oid));
+		if (val(r, i, f_k)[0] == 't')
+			map_put(&x->typcoll, key, (void *)(uintptr_t)strtoul(val(r, i, f_coll), NULL, 10));
+		else
+			map_put(&x->collnames, key, (void *)quote_into(&x->tmp, val(r, i, f_nsp), val(r, i, f_name)));
+	}
+	return 0;
+}
+
+/*
+ * The columns of the tables read, one flat scan (a join per attribute for
+ * defaults or collations costs more than the scan itself); defaults come
+ * next, in load_defaults().
+ */
 static char *sql_columns(const struct ctx *x)
 {
 	(void)x;
-	/* format_type once per distinct (type, typmod): tables share a handful of types */
 	return xstrdup(
-		"WITH cols AS (SELECT a.attrelid, a.attnum, a.attname, a.atttypid, a.atttypmod, a.attnotnull,"
-		"   a.attidentity, a.attgenerated, a.attcollation"
-		" FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid"
-		" WHERE c.relnamespace IN " SCHEMAS " AND c.relkind IN ('r', 'p')"
-		" AND NOT c.relispartition AND a.attnum > 0 AND NOT a.attisdropped),"
-		" types AS (SELECT atttypid, atttypmod, pg_catalog.format_type(atttypid, atttypmod) AS type"
-		"   FROM (SELECT DISTINCT atttypid, atttypmod FROM cols) u) "
 		"SELECT a.attrelid, a.attnum, a.attname, pg_catalog.quote_ident(a.attname) AS pgq,"
-		" a.atttypid, a.attcollation, ty.type, a.attnotnull,"
-		/* a default cannot name a column: deparse it without opening the table */
-		" CASE WHEN a.attgenerated = '' THEN pg_catalog.pg_get_expr(ad.adbin, 0)"
-		"   ELSE pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END AS def, a.attidentity, a.attgenerated,"
-		" cn.nspname AS collschema, co.collname "
-		"FROM cols a"
-		" JOIN types ty ON ty.atttypid = a.atttypid AND ty.atttypmod = a.atttypmod"
-		" JOIN pg_catalog.pg_type t ON t.oid = a.atttypid"
-		" LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum"
-		" LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation AND a.attcollation <> t.typcollation"
-		" LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace"
+		" a.atttypid, a.attcollation, pg_catalog.format_type(a.atttypid, a.atttypmod) AS type,"
+		" a.attnotnull, a.attidentity, a.attgenerated "
+		"FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid"
+		" WHERE c.relnamespace IN " SCHEMAS " AND c.relkind IN ('r', 'p')"
+		" AND NOT c.relispartition AND a.attnum > 0 AND NOT a.attisdropped"
 		" ORDER BY a.attrelid, a.attnum");
 }
 
 static int load_columns(struct ctx *x, PGresult *r)
 {
 	int f_rel = fnum(r, "attrelid"), f_num = fnum(r, "attnum"), f_name = fnum(r, "attname"),
-	    f_type = fnum(r, "type"), f_nn = fnum(r, "attnotnull"), f_def = fnum(r, "def"),
-	    f_ident = fnum(r, "attidentity"), f_gen = fnum(r, "attgenerated"), f_cs = fnum(r, "collschema"),
-	    f_cn = fnum(r, "collname"), f_pgq = fnum(r, "pgq"), f_typid = fnum(r, "atttypid"),
+	    f_type = fnum(r, "type"), f_nn = fnum(r, "attnotnull"), f_ident = fnum(r, "attidentity"),
+	    f_gen = fnum(r, "attgenerated"), f_pgq = fnum(r, "pgq"), f_typid = fnum(r, "atttypid"),
 	    f_coll = fnum(r, "attcollation");
 	struct mobj *table = NULL;
 	struct relinfo *ri = NULL;
@@ -784,33 +802,66 @@ static int load_columns(struct ctx *x, PGresult *r)
 		struct mobj *o = model_add(x->m, OBJ_COLUMN, NULL, name, NULL, table, quote(x, name));
 		if (!o)
 			continue;
-		const char *ident = val(r, i, f_ident), *gen = val(r, i, f_gen), *def = val(r, i, f_def);
+		const char *ident = val(r, i, f_ident), *gen = val(r, i, f_gen), *coll = val(r, i, f_coll);
 		model_set(x->m, o, "type", val(r, i, f_type), 0);
 		model_set(x->m, o, "nullable", is_true(r, i, f_nn) ? "NOT NULL" : "NULL", 0);
-		bool generated_col = gen && (gen[0] == 's' || gen[0] == 'v');
-		model_set(x->m, o, "default", generated_col ? NULL : def, 0);
+		model_set(x->m, o, "default", NULL, 0);	/* load_defaults */
 		model_set(x->m, o, "identity", ident && ident[0] == 'a' ? "ALWAYS" : ident && ident[0] == 'd' ? "BY DEFAULT" : NULL, 0);
-		if (generated_col) {
-			char *g = xasprintf("(%s) %s", def ? def : "", gen[0] == 's' ? "STORED" : "VIRTUAL");
-			model_set(x->m, o, "generated", g, 0);
-			free(g);
-		} else {
-			model_set(x->m, o, "generated", NULL, 0);
-		}
-		model_set_owned(x->m, o, "collation", collation(x, r, i, f_cs, f_cn), 0);
+		model_set(x->m, o, "generated", NULL, 0);	/* load_defaults */
+		unsigned collid = (unsigned)strtoul(coll, NULL, 10), typid = (unsigned)strtoul(val(r, i, f_typid), NULL, 10);
+		const char *collname = NULL;
+		if (collid && collid != (uintptr_t)map_get(&x->typcoll, val(r, i, f_typid)))
+			collname = map_get(&x->collnames, coll);
+		model_set(x->m, o, "collation", collname, 0);
 		char pos[16];
 		snprintf(pos, sizeof(pos), "%d", position);
 		model_set(x->m, o, "position", pos, ATTR_ORDER);
 		model_set(x->m, o, "comment", comment_of(x, 'r', rel, val(r, i, f_num)), 0);
 		int attnum = atoi(val(r, i, f_num));
 		if (ri && attnum > 0 && attnum < ri->ncols)
-			ri->cols[attnum] = (struct colinfo){ arena_strdup(&x->tmp, val(r, i, f_pgq)),
-							     (unsigned)strtoul(val(r, i, f_typid), NULL, 10),
-							     (unsigned)strtoul(val(r, i, f_coll), NULL, 10), o };
+			ri->cols[attnum] = (struct colinfo){ arena_strdup(&x->tmp, val(r, i, f_pgq)), typid, collid, o,
+							     gen ? gen[0] : '\0' };
 		if (x->o->grants) {
 			char *k = xasprintf("%s:%s", rel, val(r, i, f_num));
 			map_put(&x->cols, key_of(x, k), o);
 			free(k);
+		}
+	}
+	return 0;
+}
+
+/*
+ * Column defaults and generation expressions. A default cannot name a
+ * column, so it is deparsed without opening its table (relation 0); only an
+ * expression with a column reference (a Var node) needs the table.
+ */
+static char *sql_defaults(const struct ctx *x)
+{
+	(void)x;
+	return xstrdup(
+		"SELECT ad.adrelid, ad.adnum,"
+		" pg_catalog.pg_get_expr(ad.adbin, CASE WHEN ad.adbin::pg_catalog.text LIKE '%{VAR %'"
+		"   THEN ad.adrelid ELSE 0 END) AS def "
+		"FROM pg_catalog.pg_attrdef ad JOIN pg_catalog.pg_class c ON c.oid = ad.adrelid"
+		" WHERE c.relnamespace IN " SCHEMAS " AND c.relkind IN ('r', 'p') AND NOT c.relispartition");
+}
+
+static int load_defaults(struct ctx *x, PGresult *r)
+{
+	int f_rel = fnum(r, "adrelid"), f_num = fnum(r, "adnum"), f_def = fnum(r, "def");
+	for (int i = 0; i < PQntuples(r); i++) {
+		const struct relinfo *ri = map_get(&x->relinfo, val(r, i, f_rel));
+		int attnum = atoi(val(r, i, f_num));
+		if (!ri || attnum <= 0 || attnum >= ri->ncols || !ri->cols[attnum].obj)
+			continue;
+		const struct colinfo *col = &ri->cols[attnum];
+		const char *def = val(r, i, f_def);
+		if (col->gen == 's' || col->gen == 'v') {
+			char *g = xasprintf("(%s) %s", def ? def : "", col->gen == 's' ? "STORED" : "VIRTUAL");
+			model_set(x->m, col->obj, "generated", g, 0);
+			free(g);
+		} else {
+			model_set(x->m, col->obj, "default", def, 0);
 		}
 	}
 	return 0;
@@ -1794,7 +1845,9 @@ static const struct step {
 	{ "tables and views", sql_relations, load_relations, STEP_ALWAYS },
 	{ "table parents", sql_parents, load_parents, STEP_ALWAYS },
 	{ "sequences", sql_sequences, load_sequences, STEP_ALWAYS },
+	{ "collations", sql_collations, load_collations, STEP_ALWAYS },
 	{ "columns", sql_columns, load_columns, STEP_ALWAYS },
+	{ "column defaults", sql_defaults, load_defaults, STEP_ALWAYS },
 	{ "b-tree operator classes", sql_btree_opclasses, load_btree_opclasses, STEP_ALWAYS },
 	{ "indexes", sql_indexes, load_indexes, STEP_ALWAYS },
 	{ "constraints", sql_constraints, load_constraints, STEP_ALWAYS },
@@ -2038,6 +2091,8 @@ static int load(PGconn *c, const struct catalog_opts *o, struct model *m, struct
 	map_release(&x.idxinfo);
 	map_release(&x.comments);
 	map_release(&x.btree_default);
+	map_release(&x.typcoll);
+	map_release(&x.collnames);
 	VEC_FREE(&x.deferred);
 	arena_release(&x.tmp);
 	m->load_ms = now_ms() - t0;
