@@ -20,22 +20,229 @@
 
 #include "util/xalloc.h"
 
-#include <jansson.h>
+#include <stdint.h>
 
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+/* ---- a reader for pg_query_parse_plpgsql()'s JSON ---------------------------------- */
+
+/*
+ * jansson spent more time building hash tables and strings for the JSON of
+ * a body than libpg_query spent parsing the body. This reader makes one
+ * pass into a flat array of nodes (children and siblings by index) and
+ * unescapes only the strings asked for. It reads the JSON libpg_query
+ * writes: member names without escapes; anything malformed ends the walk.
+ */
+struct jnode {
+	char type;		/* '{' '[' '"' or the first character of a literal */
+	int child, next;	/* first child, next sibling: indexes, -1 none */
+	const char *key;	/* member name, not NUL-terminated */
+	size_t key_len;
+	const char *s;		/* string: the text between the quotes, escapes unresolved */
+	size_t len;
+};
+
+struct jdoc {
+	VEC(struct jnode) n;
+	const char *p, *end;
+	struct arena *strings;	/* jstr() results */
+};
+
+static void jblank(struct jdoc *d)
+{
+	while (d->p < d->end && (*d->p == ' ' || *d->p == '\n' || *d->p == '\t' || *d->p == '\r'))
+		d->p++;
+}
+
+/* Scan a string at d->p (the opening quote); sets its span. Returns -1 when unterminated. */
+static int jscan_string(struct jdoc *d, const char **s, size_t *len)
+{
+	const char *q = ++d->p;
+	while (q < d->end && *q != '"')
+		q += *q == '\\' ? 2 : 1;
+	if (q >= d->end)
+		return -1;
+	*s = d->p;
+	*len = (size_t)(q - d->p);
+	d->p = q + 1;
+	return 0;
+}
+
+/* Parse one value at d->p; returns its node index, or -1 when malformed. */
+static int jparse(struct jdoc *d, int depth)
+{
+	jblank(d);
+	if (d->p >= d->end || depth > 200)
+		return -1;
+	int me = (int)d->n.n;
+	struct jnode nd = { .type = *d->p, .child = -1, .next = -1 };
+	VEC_PUSH(&d->n, nd);
+	char open = *d->p;
+	if (open == '"')
+		return jscan_string(d, &d->n.v[me].s, &d->n.v[me].len) < 0 ? -1 : me;
+	if (open != '{' && open != '[') {
+		const char *b = d->p;
+		while (d->p < d->end && *d->p != ',' && *d->p != '}' && *d->p != ']' && *d->p != ' ' &&
+		       *d->p != '\n')
+			d->p++;
+		d->n.v[me].s = b;
+		d->n.v[me].len = (size_t)(d->p - b);
+		return d->p > b ? me : -1;
+	}
+	char close = open == '{' ? '}' : ']';
+	d->p++;
+	int last = -1;
+	for (;;) {
+		jblank(d);
+		if (d->p < d->end && *d->p == close && last < 0) {
+			d->p++;
+			return me;
+		}
+		const char *key = NULL;
+		size_t key_len = 0;
+		if (open == '{') {
+			if (d->p >= d->end || *d->p != '"' || jscan_string(d, &key, &key_len) < 0)
+				return -1;
+			jblank(d);
+			if (d->p >= d->end || *d->p != ':')
+				return -1;
+			d->p++;
+		}
+		int v = jparse(d, depth + 1);
+		if (v < 0)
+			return -1;
+		d->n.v[v].key = key;
+		d->n.v[v].key_len = key_len;
+		if (last < 0)
+			d->n.v[me].child = v;
+		else
+			d->n.v[last].next = v;
+		last = v;
+		jblank(d);
+		if (d->p < d->end && *d->p == ',') {
+			d->p++;
+		} else if (d->p < d->end && *d->p == close) {
+			d->p++;
+			return me;
+		} else {
+			return -1;
+		}
+	}
+}
+
+/* Member `key` of object i, or -1 (also for i = -1 or a non-object). */
+static int jget(const struct jdoc *d, int i, const char *key)
+{
+	if (i < 0 || d->n.v[i].type != '{')
+		return -1;
+	size_t n = strlen(key);
+	for (int c = d->n.v[i].child; c >= 0; c = d->n.v[c].next)
+		if (d->n.v[c].key_len == n && !memcmp(d->n.v[c].key, key, n))
+			return c;
+	return -1;
+}
+
+/* First element of array (or member of object) i, then jnext(); -1 ends. */
+static int jfirst(const struct jdoc *d, int i)
+{
+	return i >= 0 && (d->n.v[i].type == '[' || d->n.v[i].type == '{') ? d->n.v[i].child : -1;
+}
+
+static int jnext(const struct jdoc *d, int i)
+{
+	return d->n.v[i].next;
+}
+
+static int jint(const struct jdoc *d, int i)
+{
+	return i >= 0 && d->n.v[i].type != '"' && d->n.v[i].type != '{' && d->n.v[i].type != '['
+		       ? atoi(d->n.v[i].s) : 0;
+}
+
+static void utf8_put(struct buf *b, uint32_t c)
+{
+	if (c < 0x80) {
+		buf_addch(b, (char)c);
+	} else if (c < 0x800) {
+		buf_addch(b, (char)(0xc0 | c >> 6));
+		buf_addch(b, (char)(0x80 | (c & 0x3f)));
+	} else if (c < 0x10000) {
+		buf_addch(b, (char)(0xe0 | c >> 12));
+		buf_addch(b, (char)(0x80 | (c >> 6 & 0x3f)));
+		buf_addch(b, (char)(0x80 | (c & 0x3f)));
+	} else {
+		buf_addch(b, (char)(0xf0 | c >> 18));
+		buf_addch(b, (char)(0x80 | (c >> 12 & 0x3f)));
+		buf_addch(b, (char)(0x80 | (c >> 6 & 0x3f)));
+		buf_addch(b, (char)(0x80 | (c & 0x3f)));
+	}
+}
+
+static uint32_t hex4(const char *p)
+{
+	uint32_t v = 0;
+	for (int i = 0; i < 4; i++) {
+		char ch = p[i];
+		v = v << 4 | (uint32_t)(ch >= '0' && ch <= '9' ? ch - '0' : ((ch | 0x20) - 'a' + 10) & 0xf);
+	}
+	return v;
+}
+
+/* The string of node i, unescaped, in d->strings; NULL when i is not a string. */
+static const char *jstr(struct jdoc *d, int i)
+{
+	if (i < 0 || d->n.v[i].type != '"')
+		return NULL;
+	const char *s = d->n.v[i].s;
+	size_t len = d->n.v[i].len;
+	if (!memchr(s, '\\', len))
+		return arena_strndup(d->strings, s, len);
+	struct buf b = BUF_INIT;
+	for (size_t k = 0; k < len; k++) {
+		if (s[k] != '\\' || k + 1 >= len) {
+			buf_addch(&b, s[k]);
+			continue;
+		}
+		char e = s[++k];
+		switch (e) {
+		case 'n': buf_addch(&b, '\n'); break;
+		case 't': buf_addch(&b, '\t'); break;
+		case 'r': buf_addch(&b, '\r'); break;
+		case 'b': buf_addch(&b, '\b'); break;
+		case 'f': buf_addch(&b, '\f'); break;
+		case 'u': {
+			if (k + 4 >= len)
+				break;
+			uint32_t c = hex4(s + k + 1);
+			k += 4;
+			if (c >= 0xd800 && c < 0xdc00 && k + 6 < len && s[k + 1] == '\\' && s[k + 2] == 'u') {
+				uint32_t lo = hex4(s + k + 3);
+				if (lo >= 0xdc00 && lo < 0xe000) {
+					c = 0x10000 + ((c - 0xd800) << 10) + (lo - 0xdc00);
+					k += 6;
+				}
+			}
+			utf8_put(&b, c);
+			break;
+		}
+		default: buf_addch(&b, e); break;	/* \" \\ \/ */
+		}
+	}
+	const char *r = arena_strndup(d->strings, b.s ? b.s : "", b.len);
+	buf_release(&b);
+	return r;
+}
+
+/* ---- the walk --------------------------------------------------------------------------- */
+
 struct walk {
 	struct lint_ctx *outer;	/* the DO / CREATE FUNCTION statement */
 	int body_line;		/* file line of PL/pgSQL's line 1 */
 	enum block_kind block;
+	struct jdoc *d;
 };
-
-static const char *get_str(json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
 
 /*
  * Parse an inner SQL text and lint its statements at file offset `base`
@@ -124,25 +331,22 @@ static char *string_literal(const char *expr)
 	return buf_detach(&b);
 }
 
-static void walk_list(struct walk *w, json_t *list, bool cond, const struct guard *g);
+static void walk_list(struct walk *w, int list, bool cond, const struct guard *g);
 
-static void walk_block(struct walk *w, json_t *b, bool cond, const struct guard *g)
+static void walk_block(struct walk *w, int b, bool cond, const struct guard *g)
 {
-	json_t *exc = json_object_get(json_object_get(b, "exceptions"), "PLpgSQL_exception_block");
-	json_t *handlers = json_object_get(exc, "exc_list");
-	if (!json_is_array(handlers) || !json_array_size(handlers)) {
-		walk_list(w, json_object_get(b, "body"), cond, g);
+	struct jdoc *d = w->d;
+	int exc = jget(d, jget(d, b, "exceptions"), "PLpgSQL_exception_block");
+	int handlers = jget(d, exc, "exc_list");
+	if (jfirst(d, handlers) < 0) {
+		walk_list(w, jget(d, b, "body"), cond, g);
 		return;
 	}
 	VEC(const char *) conds = VEC_INIT;
-	size_t i;
-	json_t *h;
-	json_array_foreach(handlers, i, h) {
-		json_t *cl = json_object_get(json_object_get(h, "PLpgSQL_exception"), "conditions");
-		size_t k;
-		json_t *cn;
-		json_array_foreach(cl, k, cn) {
-			const char *name = get_str(json_object_get(cn, "PLpgSQL_condition"), "condname");
+	for (int h = jfirst(d, handlers); h >= 0; h = jnext(d, h)) {
+		int cl = jget(d, jget(d, h, "PLpgSQL_exception"), "conditions");
+		for (int cn = jfirst(d, cl); cn >= 0; cn = jnext(d, cn)) {
+			const char *name = jstr(d, jget(d, jget(d, cn, "PLpgSQL_condition"), "condname"));
 			if (name)
 				VEC_PUSH(&conds, name);
 		}
@@ -155,8 +359,8 @@ static void walk_block(struct walk *w, json_t *b, bool cond, const struct guard 
 			/* Point at the word OTHERS, searched from the block's first line. */
 			struct lint_ctx *o = w->outer;
 			const char *t = o->file->sql.src.text;
-			json_int_t ln = json_integer_value(json_object_get(b, "lineno"));
-			size_t at = line_offset(w, (int)ln), len = 0;
+			int ln = jint(d, jget(d, b, "lineno"));
+			size_t at = line_offset(w, ln), len = 0;
 			for (size_t p = at; p + 6 <= o->end; p++)
 				if (!strncasecmp(t + p, "others", 6) && (p == 0 || t[p - 1] == ' ' || t[p - 1] == '\t' ||
 									 t[p - 1] == '\n')) {
@@ -169,64 +373,73 @@ static void walk_block(struct walk *w, json_t *b, bool cond, const struct guard 
 		}
 	}
 	struct guard ng = { conds.v, conds.n, g };
-	walk_list(w, json_object_get(b, "body"), cond, conds.n ? &ng : g);
-	json_array_foreach(handlers, i, h)
-		walk_list(w, json_object_get(json_object_get(h, "PLpgSQL_exception"), "action"), true, g);
+	walk_list(w, jget(d, b, "body"), cond, conds.n ? &ng : g);
+	for (int h = jfirst(d, handlers); h >= 0; h = jnext(d, h))
+		walk_list(w, jget(d, jget(d, h, "PLpgSQL_exception"), "action"), true, g);
 	VEC_FREE(&conds);
 }
 
-static void walk_stmt(struct walk *w, json_t *node, bool cond, const struct guard *g)
+/* The query text of a PLpgSQL_expr member `key` of node v. */
+static const char *expr_query(struct jdoc *d, int v, const char *key)
 {
-	const char *kind;
-	json_t *v;
-	json_object_foreach(node, kind, v) {
-		if (strncmp(kind, "PLpgSQL_stmt_", 13) != 0)
+	return jstr(d, jget(d, jget(d, jget(d, v, key), "PLpgSQL_expr"), "query"));
+}
+
+static bool key_is(const struct jnode *n, const char *k)
+{
+	size_t len = strlen(k);
+	return n->key_len == len && !memcmp(n->key, k, len);
+}
+
+static void walk_stmt(struct walk *w, int node, bool cond, const struct guard *g)
+{
+	struct jdoc *d = w->d;
+	for (int v = jfirst(d, node); v >= 0; v = jnext(d, v)) {
+		const struct jnode *m = &d->n.v[v];
+		if (m->key_len < 13 || memcmp(m->key, "PLpgSQL_stmt_", 13) != 0)
 			continue;
-		const char *k = kind + 13;
-		int lineno = (int)json_integer_value(json_object_get(v, "lineno"));
-		if (!strcmp(k, "block")) {
+		struct jnode k = *m;
+		k.key += 13;
+		k.key_len -= 13;
+		int lineno = jint(d, jget(d, v, "lineno"));
+		if (key_is(&k, "block")) {
 			walk_block(w, v, cond, g);
-		} else if (!strcmp(k, "execsql")) {
-			inner_query(w, get_str(json_object_get(json_object_get(v, "sqlstmt"), "PLpgSQL_expr"), "query"),
-				    lineno, cond, g);
-		} else if (!strcmp(k, "dynexecute")) {
-			const char *e = get_str(json_object_get(json_object_get(v, "query"), "PLpgSQL_expr"), "query");
+		} else if (key_is(&k, "execsql")) {
+			inner_query(w, expr_query(d, v, "sqlstmt"), lineno, cond, g);
+		} else if (key_is(&k, "dynexecute")) {
+			const char *e = expr_query(d, v, "query");
 			char *lit = e ? string_literal(e) : NULL;
 			if (lit)
 				lint_inner_sql(w->outer, w->block, lit, line_offset(w, lineno), false, cond, g);
 			free(lit);
-		} else if (!strcmp(k, "if")) {
-			walk_list(w, json_object_get(v, "then_body"), true, g);
-			size_t i;
-			json_t *e;
-			json_array_foreach(json_object_get(v, "elsif_list"), i, e)
-				walk_list(w, json_object_get(json_object_get(e, "PLpgSQL_if_elsif"), "stmts"), true, g);
-			walk_list(w, json_object_get(v, "else_body"), true, g);
-		} else if (!strcmp(k, "case")) {
-			size_t i;
-			json_t *e;
-			json_array_foreach(json_object_get(v, "case_when_list"), i, e)
-				walk_list(w, json_object_get(json_object_get(e, "PLpgSQL_case_when"), "stmts"), true, g);
-			walk_list(w, json_object_get(v, "else_stmts"), true, g);
-		} else if (!strcmp(k, "commit") || !strcmp(k, "rollback")) {
+		} else if (key_is(&k, "if")) {
+			walk_list(w, jget(d, v, "then_body"), true, g);
+			for (int e = jfirst(d, jget(d, v, "elsif_list")); e >= 0; e = jnext(d, e))
+				walk_list(w, jget(d, jget(d, e, "PLpgSQL_if_elsif"), "stmts"), true, g);
+			walk_list(w, jget(d, v, "else_body"), true, g);
+		} else if (key_is(&k, "case")) {
+			for (int e = jfirst(d, jget(d, v, "case_when_list")); e >= 0; e = jnext(d, e))
+				walk_list(w, jget(d, jget(d, e, "PLpgSQL_case_when"), "stmts"), true, g);
+			walk_list(w, jget(d, v, "else_stmts"), true, g);
+		} else if (key_is(&k, "commit") || key_is(&k, "rollback")) {
 			if (w->block == BLOCK_DO) {
 				size_t at = line_offset(w, lineno);
 				lint_report(w->outer, R_TRANSACTION_CONTROL, at, at,
 					    "%s in a DO block: ssot already runs the files in one transaction",
-					    !strcmp(k, "commit") ? "COMMIT" : "ROLLBACK");
+					    key_is(&k, "commit") ? "COMMIT" : "ROLLBACK");
 			}
-		} else if (json_object_get(v, "body")) {
+		} else if (jget(d, v, "body") >= 0) {
 			/* loop, while, fori, fors, forc, foreach_a, dynfors */
-			walk_list(w, json_object_get(v, "body"), true, g);
+			walk_list(w, jget(d, v, "body"), true, g);
 		}
 	}
 }
 
-static void walk_list(struct walk *w, json_t *list, bool cond, const struct guard *g)
+static void walk_list(struct walk *w, int list, bool cond, const struct guard *g)
 {
-	size_t i;
-	json_t *s;
-	json_array_foreach(list, i, s)
+	if (list < 0 || w->d->n.v[list].type != '[')
+		return;
+	for (int s = jfirst(w->d, list); s >= 0; s = jnext(w->d, s))
 		walk_stmt(w, s, cond, g);
 }
 
@@ -247,19 +460,23 @@ static void walk_list(struct walk *w, json_t *list, bool cond, const struct guar
  */
 static bool body_may_matter(const char *t, size_t len)
 {
-	static const char *const words[] = {
-		"truncate", "concurrently", "vacuum", "cluster", "database", "tablespace", "system",
-		"subscription", "reindex", "execute",
+	static const struct {
+		const char *w;
+		size_t n;
+	} words[] = {
+		{ "truncate", 8 }, { "concurrently", 12 }, { "vacuum", 6 }, { "cluster", 7 },
+		{ "database", 8 }, { "tablespace", 10 }, { "system", 6 }, { "subscription", 12 },
+		{ "reindex", 7 }, { "execute", 7 },
 	};
-	for (size_t i = 0; i < len; i++) {
+	for (size_t i = 0; i + 6 <= len; i++) {
 		char ch = (char)(t[i] | 0x20);
-		if (ch != 't' && ch != 'c' && ch != 'v' && ch != 'd' && ch != 's' && ch != 'r' && ch != 'e')
+		/* First letters: c d e r s t v; the test is cheap, most bytes stop here. */
+		if (ch < 'c' || ch > 'v' || !((1u << (ch - 'c')) & 0xb8007u))
 			continue;
-		for (size_t k = 0; k < sizeof(words) / sizeof(words[0]); k++) {
-			size_t n = strlen(words[k]);
-			if (words[k][0] == ch && i + n <= len && !strncasecmp(t + i, words[k], n))
+		for (size_t k = 0; k < sizeof(words) / sizeof(words[0]); k++)
+			if (words[k].w[0] == ch && i + words[k].n <= len &&
+			    !strncasecmp(t + i, words[k].w, words[k].n))
 				return true;
-		}
 	}
 	return false;
 }
@@ -299,12 +516,9 @@ void lint_plpgsql_body(struct lint_ctx *c, const struct stmt *s, const char *jso
 	if (!body_kind(n, &block, &lang))
 		return;
 	const char *text = c->file->sql.src.text;
-	if (block == BLOCK_FUNCTION && !body_may_matter(text + s->start, s->len))
-		return;
-
 	if (!strcmp(lang, "sql")) {
-		if (block != BLOCK_FUNCTION)
-			return;	/* DO has no LANGUAGE sql; the server says so */
+		if (block != BLOCK_FUNCTION || !body_may_matter(text + s->start, s->len))
+			return;	/* (DO has no LANGUAGE sql; the server says so) */
 		const char *body = option_string(((const CreateFunctionStmt *)n)->options, "as");
 		if (!body)
 			return;	/* BEGIN ATOMIC bodies are in the tree itself: see below */
@@ -312,24 +526,30 @@ void lint_plpgsql_body(struct lint_ctx *c, const struct stmt *s, const char *jso
 		lint_inner_sql(c, block, body, exact ? s->body_start : c->start, exact, false, NULL);
 		return;
 	}
+	/* PL/pgSQL: `json` is there when lint_body_needs_plpgsql() said so (the prefilter). */
 	if (!json || !s->body_start)
 		return;
 	/*
-	 * Only the function's "action" is walked, so only it is decoded: the
+	 * Only the function's "action" is walked, so only it is read: the
 	 * "datums" before it (every variable) would cost as much again. Key and
 	 * node name cannot occur unescaped inside a JSON string.
 	 */
 	static const char key[] = "\"action\":{\"PLpgSQL_stmt_block\"";
 	const char *at = strstr(json, key);
-	json_t *action = at ? json_loads(at + 9, JSON_DISABLE_EOF_CHECK, NULL) : NULL;
-	if (action) {
+	if (!at)
+		return;
+	struct arena strings;
+	arena_init(&strings);
+	struct jdoc d = { .n = VEC_INIT, .p = at + 9, .end = json + strlen(json), .strings = &strings };
+	int action = jparse(&d, 0);
+	if (action >= 0) {
 		int line, col;
 		source_linecol(&c->file->sql.src, s->body_start, &line, &col);
-		struct walk w = { .outer = c, .body_line = line, .block = block };
 		struct lint_ctx outer = *c;
 		outer.block_end = c->end;
-		w.outer = &outer;
+		struct walk w = { .outer = &outer, .body_line = line, .block = block, .d = &d };
 		walk_stmt(&w, action, false, NULL);
 	}
-	json_decref(action);
+	VEC_FREE(&d.n);
+	arena_release(&strings);
 }
