@@ -8,8 +8,9 @@
 # have findings to print), installs squawk-cli with npm into a temporary
 # directory, and times, best of $RUNS runs each, on the same files:
 #
-#   parse floor   bench/parse_floor.c: pg_query_parse_protobuf + unpack + free
-#                 per file, one thread
+#   parse floor   bench/parse_floor.c: what lint cannot skip, on one thread:
+#                 pg_query_raw_parse of each file (lint walks the raw trees)
+#                 and pg_query_parse_plpgsql of each DO block
 #   ssot lint     --format json, default jobs (one per CPU) and --jobs 1
 #   squawk        --reporter json, through npm's launcher and the binary itself
 #
@@ -94,8 +95,9 @@ files=$(cd "$corpus" && find db -name '*.sql' | sort)
 nfiles=$(echo "$files" | wc -l)
 
 # ---- tools -------------------------------------------------------------------
-pkgflags=$(pkg-config --cflags --libs libprotobuf-c 2>/dev/null || echo -lprotobuf-c)
-cc -O2 -o "$tmp/parse_floor" "$here/parse_floor.c" -lpg_query $pkgflags
+# The floor reads raw parse trees as lint does: PostgreSQL 15's server headers.
+cc -O2 -isystem "${PG_SERVER_INCLUDE:-/usr/include/postgresql/15/server}" \
+	-o "$tmp/parse_floor" "$here/parse_floor.c" -lpg_query
 
 squawk_js= squawk_bin=
 if command -v npm >/dev/null 2>&1 &&
