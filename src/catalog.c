@@ -12,6 +12,8 @@
 #include "conn.h"
 #include "util/xalloc.h"
 
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -86,6 +88,8 @@ struct idxinfo {
 	bool nulls_not_distinct;
 };
 
+struct reader;
+
 /* A definition left to the server: 'c' pg_get_constraintdef, 'i' pg_get_indexdef. */
 struct deferred {
 	char kind;
@@ -111,6 +115,10 @@ struct ctx {
 	VEC(struct deferred) deferred;
 	PGconn *helper;		/* second session reading CHECK / EXCLUDE definitions, or NULL */
 	double helper_t0;
+	struct reader *helper_rd;	/* its reader thread */
+	PGresult *helper_result;
+	pthread_t helper_th;
+	bool helper_threaded;
 };
 
 /* ---- helpers ---- */
@@ -1716,6 +1724,79 @@ static int load_deps(struct ctx *x, PGresult *r)
 	return 0;
 }
 
+/*
+ * The results of a pipeline, read by a thread of their own as soon as the
+ * server sends them: libpq reads only when asked, and a server that cannot
+ * write (its socket buffer full while the loaders work) stops computing the
+ * next query. With a reader the server and the loaders work at once.
+ */
+struct reader {
+	PGconn *c;
+	size_t expected;	/* results to read */
+	bool pipeline;		/* then the sync point */
+	PGresult **results;	/* one per query, in order */
+	size_t got;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+};
+
+static void *reader_main(void *arg)
+{
+	struct reader *rd = arg;
+	for (size_t i = 0; i < rd->expected; i++) {
+		PGresult *r = PQgetResult(rd->c), *extra;
+		/* each query's results end with a NULL */
+		while (r && (extra = PQgetResult(rd->c)) != NULL)
+			PQclear(extra);
+		pthread_mutex_lock(&rd->mu);
+		rd->results[i] = r;
+		rd->got = i + 1;
+		pthread_cond_signal(&rd->cv);
+		pthread_mutex_unlock(&rd->mu);
+	}
+	/* the sync point */
+	PGresult *r;
+	while (rd->pipeline && (r = PQgetResult(rd->c)) != NULL) {
+		bool sync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+		PQclear(r);
+		if (sync)
+			break;
+	}
+	return NULL;
+}
+
+static PGresult *reader_take(struct reader *rd, size_t i)
+{
+	pthread_mutex_lock(&rd->mu);
+	while (rd->got <= i)
+		pthread_cond_wait(&rd->cv, &rd->mu);
+	PGresult *r = rd->results[i];
+	rd->results[i] = NULL;
+	pthread_mutex_unlock(&rd->mu);
+	return r;
+}
+
+/* Start a reader thread on rd (initialised); false when none could be started. */
+static bool reader_start(struct reader *rd, pthread_t *th)
+{
+	pthread_mutex_init(&rd->mu, NULL);
+	pthread_cond_init(&rd->cv, NULL);
+	/* readers never take SIGINT: the handler cancels through the main thread's registration */
+	sigset_t old_mask;
+	conn_block_signals(&old_mask);
+	bool started = pthread_create(th, NULL, reader_main, rd) == 0;
+	conn_restore_signals(&old_mask);
+	return started;
+}
+
+static void reader_stop(struct reader *rd, pthread_t th, bool started)
+{
+	if (started)
+		pthread_join(th, NULL);
+	pthread_cond_destroy(&rd->cv);
+	pthread_mutex_destroy(&rd->mu);
+}
+
 /* The settings every catalog read runs with (see load()). */
 #define SESSION_SETTINGS \
 	"SELECT pg_catalog.set_config('search_path', '', true)," \
@@ -1783,6 +1864,10 @@ static void open_helper(struct ctx *x, const char *const *params)
 	}
 	x->helper = h;
 	x->helper_t0 = now_ms();
+	/* read as it comes, or the server stops when its socket buffer is full */
+	x->helper_rd = xcalloc(1, sizeof(*x->helper_rd));
+	*x->helper_rd = (struct reader){ .c = h, .expected = 1, .results = &x->helper_result };
+	x->helper_threaded = reader_start(x->helper_rd, &x->helper_th);
 }
 
 /* Load what the helper read. Returns 0, or -1 with the failure in x->err. */
@@ -1798,26 +1883,27 @@ static int finish_helper(struct ctx *x, bool failed)
 			PQfreeCancel(cancel);
 		}
 	}
-	PGresult *r;
-	bool loaded = false;
-	while ((r = PQgetResult(h)) != NULL) {
-		if (!failed && !loaded) {
-			x->m->queries++;
-			if (PQresultStatus(r) == PGRES_TUPLES_OK) {
-				if (x->o->trace)
-					x->o->trace(x->o->trace_ctx, "check and exclusion constraints (second session)",
-						    PQntuples(r), now_ms() - x->helper_t0);
-				rc = load_server_constraints(x, r);
-			} else {
-				buf_printf(x->err, "cannot read check and exclusion constraints from the catalog: %s",
-					   PQresultErrorMessage(r));
-				buf_rtrim(x->err);
-				rc = -1;
-			}
-			loaded = true;
+	if (!x->helper_threaded)
+		reader_main(x->helper_rd);
+	PGresult *r = reader_take(x->helper_rd, 0);
+	reader_stop(x->helper_rd, x->helper_th, x->helper_threaded);
+	free(x->helper_rd);
+	x->helper_rd = NULL;
+	if (!failed) {
+		x->m->queries++;
+		if (PQresultStatus(r) == PGRES_TUPLES_OK) {
+			if (x->o->trace)
+				x->o->trace(x->o->trace_ctx, "check and exclusion constraints (second session)",
+					    PQntuples(r), now_ms() - x->helper_t0);
+			rc = load_server_constraints(x, r);
+		} else {
+			buf_printf(x->err, "cannot read check and exclusion constraints from the catalog: %s",
+				   r ? PQresultErrorMessage(r) : PQerrorMessage(h));
+			buf_rtrim(x->err);
+			rc = -1;
 		}
-		PQclear(r);
 	}
+	PQclear(r);
 	PQfinish(h);
 	x->helper = NULL;
 	return rc;
@@ -1887,8 +1973,8 @@ static char *text_array(const char *const *list, size_t n)
 
 /*
  * Send every query at once (libpq pipeline mode) and load the results in
- * order: the server computes the next kind while we copy the last one.
- * Returns 0, or -1 with the first failure in x->err.
+ * order while the server computes the next ones. Returns 0, or -1 with the
+ * first failure in x->err.
  */
 static int run_steps(struct ctx *x)
 {
@@ -1897,6 +1983,7 @@ static int run_steps(struct ctx *x)
 	const char *params[3] = { x->o->ledger_schema, include, exclude };
 	int rc = 0;
 	size_t sent = 0;
+	const struct step *order[NSTEPS];
 
 	open_helper(x, params);
 	if (PQenterPipelineMode(x->c) != 1) {
@@ -1916,7 +2003,7 @@ static int run_steps(struct ctx *x)
 			buf_rtrim(x->err);
 			rc = -1;
 		} else {
-			sent++;
+			order[sent++] = &steps[i];
 		}
 		free(sql);
 	}
@@ -1925,40 +2012,34 @@ static int run_steps(struct ctx *x)
 		buf_rtrim(x->err);
 		rc = -1;
 	}
-	size_t got = 0;
+
+	PGresult *results[NSTEPS] = { 0 };
+	struct reader rd = { .c = x->c, .expected = sent, .pipeline = true, .results = results };
+	pthread_t th;
+	bool threaded = reader_start(&rd, &th);
+	if (!threaded)
+		reader_main(&rd);
+
 	double t0 = now_ms();
-	for (size_t i = 0; i < NSTEPS && got < sent; i++) {
-		if (!step_wanted(x, &steps[i]))
-			continue;
-		got++;
-		PGresult *r = PQgetResult(x->c);
+	for (size_t i = 0; i < sent; i++) {
+		PGresult *r = reader_take(&rd, i);
 		ExecStatusType st = PQresultStatus(r);
 		x->m->queries++;
 		if (st == PGRES_TUPLES_OK) {
 			if (x->o->trace)
-				x->o->trace(x->o->trace_ctx, steps[i].what, PQntuples(r), now_ms() - t0);
-			if (rc == 0 && steps[i].load(x, r) < 0)
+				x->o->trace(x->o->trace_ctx, order[i]->what, PQntuples(r), now_ms() - t0);
+			if (rc == 0 && order[i]->load(x, r) < 0)
 				rc = -1;
 		} else if (rc == 0) {
-			buf_printf(x->err, "cannot read %s from the catalog: %s", steps[i].what,
+			buf_printf(x->err, "cannot read %s from the catalog: %s", order[i]->what,
 				   st == PGRES_PIPELINE_ABORTED ? "aborted" : PQresultErrorMessage(r));
 			buf_rtrim(x->err);
 			rc = -1;
 		}
 		PQclear(r);
-		/* each query's results end with a NULL */
-		while ((r = PQgetResult(x->c)) != NULL)
-			PQclear(r);
 		t0 = now_ms();
 	}
-	/* the sync point, then back to normal mode */
-	PGresult *r;
-	while ((r = PQgetResult(x->c)) != NULL) {
-		bool sync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
-		PQclear(r);
-		if (sync)
-			break;
-	}
+	reader_stop(&rd, th, threaded);
 	if (PQexitPipelineMode(x->c) != 1 && rc == 0) {
 		buf_printf(x->err, "cannot read the catalog: %s", PQerrorMessage(x->c));
 		buf_rtrim(x->err);
