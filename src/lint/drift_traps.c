@@ -324,6 +324,16 @@ void cross_drift_traps(struct lint *l)
 	strmap_init(&schemas);
 	bool unqualified = false;
 
+	size_t decls = 0, columns = 0;
+	for (size_t i = 0; i < l->files.n; i++)
+		for (size_t k = 0; k < l->files.v[i].facts.n; k++) {
+			enum fact_kind kind = l->files.v[i].facts.v[k].kind;
+			decls += kind == FACT_DECL;
+			columns += kind == FACT_COLUMN;
+		}
+	strmap_reserve(&first_decl, decls);
+	strmap_reserve(&first_col, columns);
+
 	/* Pass 1: index the first declaration of each name and each CREATE TABLE column. */
 	for (size_t i = 0; i < l->files.n; i++) {
 		struct lint_file *f = &l->files.v[i];
@@ -331,9 +341,8 @@ void cross_drift_traps(struct lint *l)
 			struct fact *fa = &f->facts.v[k];
 			struct where w = { i, k };
 			if (fa->kind == FACT_DECL) {
-				size_t at = strmap_get(&first_decl, fa->name);
-				if (at == SIZE_MAX) {
-					strmap_put(&first_decl, fa->name, places.n);
+				size_t at = strmap_put(&first_decl, fa->name, places.n);
+				if (at == places.n) {	/* the first */
 					VEC_PUSH(&places, w);
 					continue;
 				}
@@ -352,10 +361,8 @@ void cross_drift_traps(struct lint *l)
 					diag_set(&fi->kind, fa->name2);
 				}
 			} else if (fa->kind == FACT_COLUMN) {
-				if (strmap_get(&first_col, fa->name) == SIZE_MAX) {
-					strmap_put(&first_col, fa->name, places.n);
+				if (strmap_put(&first_col, fa->name, places.n) == places.n)
 					VEC_PUSH(&places, w);
-				}
 			} else if (fa->kind == FACT_SCHEMA) {
 				strmap_put(&schemas, fa->name, 1);
 			} else if (fa->kind == FACT_UNQUALIFIED) {

@@ -35,14 +35,21 @@ struct MemoryContextData;
 
 /* ---- string map: arena-owned keys to integers ---------------------------- */
 
+struct strmap_slot {
+	const char *key;	/* NULL: empty */
+	uint64_t hash;
+	size_t val;
+};
+
 struct strmap {
-	const char **keys;
-	size_t *vals;
+	struct strmap_slot *slots;
 	size_t cap, n;
 };
 
 void strmap_init(struct strmap *m);
 void strmap_release(struct strmap *m);
+/* Make room for n keys in all, so that inserting them does not grow the table. */
+void strmap_reserve(struct strmap *m, size_t n);
 /* Value of `key`, or SIZE_MAX. */
 size_t strmap_get(const struct strmap *m, const char *key);
 /* Insert when absent (the key is borrowed: keep it alive). Returns the value now stored. */

@@ -29,47 +29,68 @@ void strmap_init(struct strmap *m)
 
 void strmap_release(struct strmap *m)
 {
-	free(m->keys);
-	free(m->vals);
+	free(m->slots);
 	memset(m, 0, sizeof(*m));
+}
+
+/*
+ * The first slot to probe for hash h. FNV-1a's low bits depend on the low
+ * bits of the key's bytes only, so keys that differ in a letter or two
+ * ("d1_t3.id", "d1_t4.id") would crowd into a few neighbouring slots, and
+ * linear probing would walk long runs: fold the high bits in (as util/map.c).
+ */
+static size_t first_slot(const struct strmap *m, uint64_t h)
+{
+	return (size_t)(h ^ (h >> 32) ^ (h >> 17)) & (m->cap - 1);
+}
+
+/* The slot holding key, or the empty slot where it would go (cap > 0). */
+static struct strmap_slot *find_slot(const struct strmap *m, const char *key, uint64_t h)
+{
+	for (size_t i = first_slot(m, h);; i = (i + 1) & (m->cap - 1)) {
+		struct strmap_slot *e = &m->slots[i];
+		if (!e->key || (e->hash == h && !strcmp(e->key, key)))
+			return e;
+	}
 }
 
 size_t strmap_get(const struct strmap *m, const char *key)
 {
 	if (!m->cap)
 		return SIZE_MAX;
-	for (size_t i = fnv(key) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
-		if (!m->keys[i])
-			return SIZE_MAX;
-		if (!strcmp(m->keys[i], key))
-			return m->vals[i];
-	}
+	const struct strmap_slot *e = find_slot(m, key, fnv(key));
+	return e->key ? e->val : SIZE_MAX;
 }
 
-static void strmap_grow(struct strmap *m)
+static void strmap_resize(struct strmap *m, size_t cap)
 {
 	struct strmap old = *m;
-	m->cap = old.cap ? old.cap * 2 : 64;
-	m->keys = xcalloc(m->cap, sizeof(*m->keys));
-	m->vals = xcalloc(m->cap, sizeof(*m->vals));
-	m->n = 0;
+	m->cap = cap;
+	m->slots = xcalloc(m->cap, sizeof(*m->slots));
 	for (size_t i = 0; i < old.cap; i++)
-		if (old.keys[i])
-			strmap_put(m, old.keys[i], old.vals[i]);
-	free(old.keys);
-	free(old.vals);
+		if (old.slots[i].key)
+			*find_slot(m, old.slots[i].key, old.slots[i].hash) = old.slots[i];
+	free(old.slots);
+}
+
+void strmap_reserve(struct strmap *m, size_t n)
+{
+	size_t cap = m->cap ? m->cap : 64;
+	while (n * 2 > cap)
+		cap *= 2;
+	if (cap > m->cap)
+		strmap_resize(m, cap);
 }
 
 size_t strmap_put(struct strmap *m, const char *key, size_t val)
 {
 	if ((m->n + 1) * 2 > m->cap)
-		strmap_grow(m);
-	size_t i = fnv(key) & (m->cap - 1);
-	for (; m->keys[i]; i = (i + 1) & (m->cap - 1))
-		if (!strcmp(m->keys[i], key))
-			return m->vals[i];
-	m->keys[i] = key;
-	m->vals[i] = val;
+		strmap_resize(m, m->cap ? m->cap * 2 : 64);
+	uint64_t h = fnv(key);
+	struct strmap_slot *e = find_slot(m, key, h);
+	if (e->key)
+		return e->val;
+	*e = (struct strmap_slot){ key, h, val };
 	m->n++;
 	return val;
 }
