@@ -48,20 +48,20 @@ void source_release(struct source *src)
 	memset(src, 0, sizeof(*src));
 }
 
+/* The line map, built on first use: memchr finds the newlines a vector at a time. */
 static void build_lines(struct source *src)
 {
 	if (src->line_starts)
 		return;
+	const char *t = src->text, *end = t + src->len, *nl;
 	size_t n = 1;
-	for (size_t i = 0; i < src->len; i++)
-		if (src->text[i] == '\n')
-			n++;
+	for (const char *p = t; (nl = memchr(p, '\n', (size_t)(end - p))) != NULL; p = nl + 1)
+		n++;
 	src->line_starts = xmalloc(n * sizeof(size_t));
 	src->line_starts[0] = 0;
 	size_t k = 1;
-	for (size_t i = 0; i < src->len; i++)
-		if (src->text[i] == '\n')
-			src->line_starts[k++] = i + 1;
+	for (const char *p = t; (nl = memchr(p, '\n', (size_t)(end - p))) != NULL; p = nl + 1)
+		src->line_starts[k++] = (size_t)(nl - t) + 1;
 	src->nlines = n;
 }
 
