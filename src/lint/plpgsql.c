@@ -460,21 +460,31 @@ static void walk_list(struct walk *w, int list, bool cond, const struct guard *g
  */
 static bool body_may_matter(const char *t, size_t len)
 {
+	/* Each word, and its first two letters as (first << 8 | second), lowercase. */
 	static const struct {
 		const char *w;
 		size_t n;
+		unsigned pair;
 	} words[] = {
-		{ "truncate", 8 }, { "concurrently", 12 }, { "vacuum", 6 }, { "cluster", 7 },
-		{ "database", 8 }, { "tablespace", 10 }, { "system", 6 }, { "subscription", 12 },
-		{ "reindex", 7 }, { "execute", 7 },
+#define WORD(s) { s, sizeof(s) - 1, (unsigned)s[0] << 8 | (unsigned)s[1] }
+		WORD("truncate"), WORD("concurrently"), WORD("vacuum"), WORD("cluster"),
+		WORD("database"), WORD("tablespace"), WORD("system"), WORD("subscription"),
+		WORD("reindex"), WORD("execute"),
+#undef WORD
 	};
 	for (size_t i = 0; i + 6 <= len; i++) {
-		char ch = (char)(t[i] | 0x20);
-		/* First letters: c d e r s t v; the test is cheap, most bytes stop here. */
-		if (ch < 'c' || ch > 'v' || !((1u << (ch - 'c')) & 0xb8007u))
-			continue;
+		/* | 0x20 lowercases letters (and maps some other bytes onto letters: the full compare sorts those out). */
+		unsigned pair = (unsigned)(unsigned char)(t[i] | 0x20) << 8 | (unsigned char)(t[i + 1] | 0x20);
+		switch (pair) {
+		case 't' << 8 | 'r': case 'c' << 8 | 'o': case 'v' << 8 | 'a': case 'c' << 8 | 'l':
+		case 'd' << 8 | 'a': case 't' << 8 | 'a': case 's' << 8 | 'y': case 's' << 8 | 'u':
+		case 'r' << 8 | 'e': case 'e' << 8 | 'x':
+			break;
+		default:
+			continue;	/* most byte pairs stop here */
+		}
 		for (size_t k = 0; k < sizeof(words) / sizeof(words[0]); k++)
-			if (words[k].w[0] == ch && i + words[k].n <= len &&
+			if (words[k].pair == pair && i + words[k].n <= len &&
 			    !strncasecmp(t + i, words[k].w, words[k].n))
 				return true;
 	}
