@@ -206,6 +206,13 @@ static void add_drop_guards(struct lint_ctx *c, const DropStmt *d)
 	}
 }
 
+/*
+ * The key of an object to look up among the DROP ... IF EXISTS guards, or
+ * NULL: built only when the file has guards (most files have none, and a
+ * key is a few strings in the file's arena).
+ */
+#define GUARD_KEY(c, key) ((c)->file->guards.n ? (key) : NULL)
+
 static bool guarded_by_drop(struct lint_ctx *c, const char *key)
 {
 	return strmap_get(&c->file->guards, key) != SIZE_MAX;
@@ -325,7 +332,8 @@ static void alter_table(struct lint_ctx *c, const AlterTableStmt *a)
 							      "ADD PRIMARY KEY is not guarded and fails on the second run");
 				break;
 			}
-			if (guarded_by_drop(c, on_table_key(c, "constraint", rv, k->conname)))
+			const char *key = GUARD_KEY(c, on_table_key(c, "constraint", rv, k->conname));
+			if (key && guarded_by_drop(c, key))
 				break;
 			report_not_idempotent(c, R_UNGUARDED_ADD_CONSTRAINT,
 					      pkey ? DUP_PKEY : indexed ? DUP_INDEXED : DUP_OBJECT,
@@ -427,13 +435,13 @@ void check_idempotency(struct lint_ctx *c)
 	case T_ViewStmt: {
 		const RangeVar *v = AS(ViewStmt, n)->view;
 		create_or_replace(c, AS(ViewStmt, n)->replace, "CREATE VIEW", v->relname,
-				  join_key(c, "view", ':', rv_key(c, v)), DUP_TABLE);
+				  GUARD_KEY(c, join_key(c, "view", ':', rv_key(c, v))), DUP_TABLE);
 		break;
 	}
 	case T_CreateFunctionStmt: {
 		const CreateFunctionStmt *f = AS(CreateFunctionStmt, n);
 		create_or_replace(c, f->replace, f->is_procedure ? "CREATE PROCEDURE" : "CREATE FUNCTION",
-				  last_name(f->funcname), join_key(c, "function", ':', qualified(c, f->funcname)),
+				  last_name(f->funcname), GUARD_KEY(c, join_key(c, "function", ':', qualified(c, f->funcname))),
 				  DUP_FUNCTION);
 		break;
 	}
@@ -441,17 +449,17 @@ void check_idempotency(struct lint_ctx *c)
 		const CreateTrigStmt *t = AS(CreateTrigStmt, n);
 		if (t->isconstraint) {
 			unguarded_create(c, "CREATE CONSTRAINT TRIGGER",
-					 on_table_key(c, "trigger", t->relation, t->trigname), t->trigname);
+					 GUARD_KEY(c, on_table_key(c, "trigger", t->relation, t->trigname)), t->trigname);
 			break;
 		}
 		create_or_replace(c, t->replace, "CREATE TRIGGER", t->trigname,
-				  on_table_key(c, "trigger", t->relation, t->trigname), DUP_OBJECT);
+				  GUARD_KEY(c, on_table_key(c, "trigger", t->relation, t->trigname)), DUP_OBJECT);
 		break;
 	}
 	case T_RuleStmt: {
 		const RuleStmt *r = AS(RuleStmt, n);
 		create_or_replace(c, r->replace, "CREATE RULE", r->rulename,
-				  on_table_key(c, "rule", r->relation, r->rulename), DUP_OBJECT);
+				  GUARD_KEY(c, on_table_key(c, "rule", r->relation, r->rulename)), DUP_OBJECT);
 		break;
 	}
 	case T_CreatePLangStmt:
@@ -464,22 +472,22 @@ void check_idempotency(struct lint_ctx *c)
 
 	case T_CreateEnumStmt: {
 		const List *names = AS(CreateEnumStmt, n)->typeName;
-		unguarded_create(c, "CREATE TYPE", join_key(c, "type", ':', qualified(c, names)), last_name(names));
+		unguarded_create(c, "CREATE TYPE", GUARD_KEY(c, join_key(c, "type", ':', qualified(c, names))), last_name(names));
 		break;
 	}
 	case T_CreateRangeStmt: {
 		const List *names = AS(CreateRangeStmt, n)->typeName;
-		unguarded_create(c, "CREATE TYPE", join_key(c, "type", ':', qualified(c, names)), last_name(names));
+		unguarded_create(c, "CREATE TYPE", GUARD_KEY(c, join_key(c, "type", ':', qualified(c, names))), last_name(names));
 		break;
 	}
 	case T_CompositeTypeStmt: {
 		const RangeVar *v = AS(CompositeTypeStmt, n)->typevar;
-		unguarded_create(c, "CREATE TYPE", join_key(c, "type", ':', rv_key(c, v)), v->relname);
+		unguarded_create(c, "CREATE TYPE", GUARD_KEY(c, join_key(c, "type", ':', rv_key(c, v))), v->relname);
 		break;
 	}
 	case T_CreateDomainStmt: {
 		const List *names = AS(CreateDomainStmt, n)->domainname;
-		unguarded_create(c, "CREATE DOMAIN", join_key(c, "type", ':', qualified(c, names)), last_name(names));
+		unguarded_create(c, "CREATE DOMAIN", GUARD_KEY(c, join_key(c, "type", ':', qualified(c, names))), last_name(names));
 		break;
 	}
 	case T_DefineStmt: {
@@ -491,10 +499,10 @@ void check_idempotency(struct lint_ctx *c)
 			break;
 		case OBJECT_AGGREGATE:
 			create_or_replace(c, s->replace, "CREATE AGGREGATE", name,
-					  join_key(c, "function", ':', qualified(c, s->defnames)), DUP_FUNCTION);
+					  GUARD_KEY(c, join_key(c, "function", ':', qualified(c, s->defnames))), DUP_FUNCTION);
 			break;
 		case OBJECT_TYPE:
-			unguarded_create(c, "CREATE TYPE", join_key(c, "type", ':', qualified(c, s->defnames)), name);
+			unguarded_create(c, "CREATE TYPE", GUARD_KEY(c, join_key(c, "type", ':', qualified(c, s->defnames))), name);
 			break;
 		case OBJECT_OPERATOR:
 			unguarded_create(c, "CREATE OPERATOR", NULL, name);
@@ -507,7 +515,7 @@ void check_idempotency(struct lint_ctx *c)
 	}
 	case T_CreatePolicyStmt: {
 		const CreatePolicyStmt *s = AS(CreatePolicyStmt, n);
-		unguarded_create(c, "CREATE POLICY", on_table_key(c, "policy", s->table, s->policy_name), s->policy_name);
+		unguarded_create(c, "CREATE POLICY", GUARD_KEY(c, on_table_key(c, "policy", s->table, s->policy_name)), s->policy_name);
 		break;
 	}
 	case T_CreateCastStmt:
@@ -527,12 +535,12 @@ void check_idempotency(struct lint_ctx *c)
 		break;
 	case T_CreatePublicationStmt: {
 		const char *pub = AS(CreatePublicationStmt, n)->pubname;
-		unguarded_create(c, "CREATE PUBLICATION", join_key(c, "publication", ':', pub), pub);
+		unguarded_create(c, "CREATE PUBLICATION", GUARD_KEY(c, join_key(c, "publication", ':', pub)), pub);
 		break;
 	}
 	case T_CreateEventTrigStmt: {
 		const char *trig = AS(CreateEventTrigStmt, n)->trigname;
-		unguarded_create(c, "CREATE EVENT TRIGGER", join_key(c, "event trigger", ':', trig), trig);
+		unguarded_create(c, "CREATE EVENT TRIGGER", GUARD_KEY(c, join_key(c, "event trigger", ':', trig)), trig);
 		break;
 	}
 	case T_CreateAmStmt:
