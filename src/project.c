@@ -324,7 +324,7 @@ static int hash_file(struct project_file *f, struct buf *err)
 	return 0;
 }
 
-int project_scan(struct project *p, struct buf *err)
+int project_list(struct project *p, struct buf *err)
 {
 	struct stat st;
 	if (stat(p->dir_path, &st) < 0 || !S_ISDIR(st.st_mode)) {
@@ -339,6 +339,13 @@ int project_scan(struct project *p, struct buf *err)
 	if (walk(p, "", err) < 0)
 		return -1;
 	qsort(p->files.v, p->files.n, sizeof(*p->files.v), file_cmp);
+	return 0;
+}
+
+int project_scan(struct project *p, struct buf *err)
+{
+	if (project_list(p, err) < 0)
+		return -1;
 	for (size_t i = 0; i < p->files.n; i++)
 		if (hash_file(&p->files.v[i], err) < 0)
 			return -1;

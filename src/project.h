@@ -63,6 +63,12 @@ int project_open(struct project *p, const char *dir_opt, struct buf *err);
  * when the SQL directory is missing or a file cannot be read.
  */
 int project_scan(struct project *p, struct buf *err);
+/*
+ * project_scan() without the hashes (every sha256 is ""): for lint, which
+ * reads each file itself and records nothing. Files are not opened, so an
+ * unreadable one is the caller's to report.
+ */
+int project_list(struct project *p, struct buf *err);
 void project_release(struct project *p);
 
 const struct project_env *project_find_env(const struct project *p, const char *name);

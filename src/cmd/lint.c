@@ -112,7 +112,12 @@ int cmd_lint(int argc, char **argv, struct global_opts *g)
 	lint_opts_init(&o);
 	o.jobs = jobs;
 	bool files_given = optind < argc;
-	int rc = cmd_open_project(g, &p, !files_given && !list);
+	/* Lint reads every file itself and needs no ledger hashes: list the files only. */
+	int rc = cmd_open_project(g, &p, false);
+	if (rc == EXIT_OK && !files_given && !list && project_list(&p, &err) < 0) {
+		die_msg(err.s, NULL, NULL);
+		rc = EXIT_USAGE;
+	}
 	if (rc == EXIT_OK && (lint_opts_configure(&o, &p, profile, &err) < 0 ||
 			      (only.n && lint_opts_only(&o, only.v, only.n, &err) < 0))) {
 		die_msg(err.s, NULL, "see 'ssot lint --list-rules'");

@@ -147,6 +147,18 @@ static void test_scan_order(void **state)
 	assert_string_equal(p.files.v[2].sha256, "4a45092ccf992ea92250053a80b931b787924ba61648f420555511b84f10ab6c");
 	project_release(&p);
 
+	/* project_list: the same files in the same order, not hashed */
+	assert_int_equal(project_open(&p, NULL, &err), 0);
+	assert_int_equal(project_list(&p, &err), 0);
+	assert_int_equal(p.files.n, sizeof(want) / sizeof(want[0]));
+	for (size_t i = 0; i < p.files.n; i++) {
+		char got[256];
+		snprintf(got, sizeof(got), "%s %s", phase_name(p.files.v[i].phase), p.files.v[i].path);
+		assert_string_equal(got, want[i]);
+		assert_string_equal(p.files.v[i].sha256, "");
+	}
+	project_release(&p);
+
 	assert_int_equal(project_open(&p, "nowhere", &err), 0);
 	assert_int_equal(project_scan(&p, &err), -1);
 	assert_non_null(strstr(err.s, "no SQL directory 'nowhere'"));
