@@ -68,14 +68,22 @@ struct finding *diag_add(struct diag *d, enum severity sev, const char *rule,
 			 struct source *src, size_t start, size_t end,
 			 const char *fmt, ...)
 {
+	va_list ap;
+	va_start(ap, fmt);
+	struct finding *f = diag_vadd(d, sev, rule, src, start, end, fmt, ap);
+	va_end(ap);
+	return f;
+}
+
+struct finding *diag_vadd(struct diag *d, enum severity sev, const char *rule,
+			  struct source *src, size_t start, size_t end,
+			  const char *fmt, va_list ap)
+{
 	struct finding f;
 	struct buf msg = BUF_INIT;
-	va_list ap;
 
 	memset(&f, 0, sizeof(f));
-	va_start(ap, fmt);
 	buf_vprintf(&msg, fmt, ap);
-	va_end(ap);
 
 	f.rule = rule ? xstrdup(rule) : NULL;
 	f.severity = sev;

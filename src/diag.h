@@ -18,6 +18,7 @@
 #include "util/source.h"
 #include "util/vec.h"
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -62,6 +63,10 @@ void diag_release(struct diag *d);
 struct finding *diag_add(struct diag *d, enum severity sev, const char *rule,
 			 struct source *src, size_t start, size_t end,
 			 const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+/* diag_add() with a va_list. */
+struct finding *diag_vadd(struct diag *d, enum severity sev, const char *rule,
+			  struct source *src, size_t start, size_t end,
+			  const char *fmt, va_list ap);
 /* Replace one string field of a finding (copied; NULL clears it). */
 void diag_set(char **field, const char *value);
 

@@ -393,14 +393,16 @@ static struct finding *report_v(struct lint *l, struct lint_file *f, enum lint_r
 {
 	if (!l->opts.enabled[r])
 		return NULL;
-	struct buf msg = BUF_INIT;
-	buf_vprintf(&msg, fmt, ap);
-	struct finding *fi = diag_add(&f->d, rules[r].severity, rules[r].id, &f->sql.src, start,
-				      end > start ? end : start, "%s", msg.s);
-	buf_release(&msg);
-	char *help = xasprintf("why: %s\nfix: %s", rules[r].why, rules[r].fix);
-	diag_set(&fi->help, help);
-	free(help);
+	struct finding *fi = diag_vadd(&f->d, rules[r].severity, rules[r].id, &f->sql.src, start,
+				       end > start ? end : start, fmt, ap);
+	/* "why: <why>\nfix: <fix>", into the new finding (which has no help yet) */
+	size_t nw = strlen(rules[r].why), nf = strlen(rules[r].fix);
+	char *help = xmalloc(5 + nw + 6 + nf + 1);
+	memcpy(help, "why: ", 5);
+	memcpy(help + 5, rules[r].why, nw);
+	memcpy(help + 5 + nw, "\nfix: ", 6);
+	memcpy(help + 11 + nw, rules[r].fix, nf + 1);
+	fi->help = help;
 	return fi;
 }
 
