@@ -193,9 +193,7 @@ void collect_drift_facts(struct lint_ctx *c)
 		if (defs && s->idxname && *s->idxname) {
 			const char *schema = s->relation->schemaname && *s->relation->schemaname
 						     ? s->relation->schemaname : "public";
-			char *name = xasprintf("%s.%s", schema, s->idxname);
-			decl(c, "index", arena_strdup(&c->file->arena, name), -1, c->start);
-			free(name);
+			decl(c, "index", join_key(c, schema, '.', s->idxname), -1, c->start);
 		}
 		break;
 	}
