@@ -463,71 +463,197 @@ static json_t *jstr(const char *s)
 	return j ? j : json_string("");
 }
 
-static json_t *jint_or_null(int v)
-{
-	return v > 0 ? json_integer(v) : json_null();
-}
+/*
+ * Output collected in memory and written in 64 KiB pieces: jansson hands
+ * its output over a few bytes at a time (a key, a colon, an indent), and one
+ * fwrite() each was a tenth of lint's instructions on a report of 3,600
+ * findings.
+ */
+struct json_out {
+	struct buf b;
+	FILE *out;
+	const char *indent;	/* written after each newline jansson writes; "" for none */
+};
 
-static json_t *finding_json(const struct finding *f)
+static void out_add(struct json_out *o, const char *s, size_t n)
 {
-	json_t *j = json_object();
-	struct position p;
-
-	locate(f, &p);
-	json_object_set_new(j, "rule", jstr(f->rule));
-	json_object_set_new(j, "severity", json_string(severity_name(f->severity)));
-	json_object_set_new(j, "message", jstr(f->message));
-	json_object_set_new(j, "file", jstr(p.file));
-	json_object_set_new(j, "line", jint_or_null(p.line));
-	json_object_set_new(j, "col", jint_or_null(p.col));
-	if (p.has_end) {
-		json_object_set_new(j, "end_line", json_integer(p.end_line));
-		json_object_set_new(j, "end_col", json_integer(p.end_col));
+	buf_add(&o->b, s, n);
+	if (o->b.len >= 65536) {
+		fwrite(o->b.s, 1, o->b.len, o->out);
+		buf_reset(&o->b);
 	}
-	json_object_set_new(j, "object", jstr(f->object));
-	json_object_set_new(j, "kind", jstr(f->kind));
-	json_object_set_new(j, "status", jstr(f->status));
-	json_object_set_new(j, "expected", jstr(f->expected));
-	json_object_set_new(j, "actual", jstr(f->actual));
-	json_object_set_new(j, "suggestion", jstr(f->suggestion));
-	if (f->detail)
-		json_object_set_new(j, "detail", jstr(f->detail));
-	if (f->hint)
-		json_object_set_new(j, "hint", jstr(f->hint));
-	if (f->sqlstate)
-		json_object_set_new(j, "sqlstate", jstr(f->sqlstate));
-	return j;
 }
 
-static int dump_to_buf(const char *piece, size_t len, void *data)
+static void out_adds(struct json_out *o, const char *s)
 {
-	buf_add(data, piece, len);
+	out_add(o, s, strlen(s));
+}
+
+static void out_finish(struct json_out *o)
+{
+	if (o->b.len)
+		fwrite(o->b.s, 1, o->b.len, o->out);
+	buf_release(&o->b);
+}
+
+/* json_dump_callback() output, indented by o->indent after each newline. */
+static int dump_to_out(const char *piece, size_t len, void *data)
+{
+	struct json_out *o = data;
+	const char *nl;
+	while (*o->indent && (nl = memchr(piece, '\n', len)) != NULL) {
+		out_add(o, piece, (size_t)(nl - piece) + 1);
+		out_adds(o, o->indent);
+		len -= (size_t)(nl - piece) + 1;
+		piece = nl + 1;
+	}
+	out_add(o, piece, len);
 	return 0;
 }
 
-/*
- * jansson hands its output over a few bytes at a time (a key, a colon, an
- * indent); collected in memory and written once, rather than one fwrite()
- * each (a tenth of lint's instructions on a report of 3,600 findings).
- */
 static void dump_document(json_t *doc, FILE *out)
 {
-	struct buf text = BUF_INIT;
-	json_dump_callback(doc, dump_to_buf, &text, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	buf_addch(&text, '\n');
-	fwrite(text.s, 1, text.len, out);
-	buf_release(&text);
+	struct json_out o = { BUF_INIT, out, "" };
+	json_dump_callback(doc, dump_to_out, &o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	out_add(&o, "\n", 1);
+	out_finish(&o);
 }
 
+/*
+ * A JSON string for s, or null for NULL, as jansson writes jstr(s): quote,
+ * backslash and control characters escaped (\uXXXX in upper case but for
+ * \b \f \n \r \t), other characters as they are; bytes that are not
+ * well-formed UTF-8 become U+FFFD.
+ */
+static void put_string(struct json_out *o, const char *s)
+{
+	if (!s) {
+		out_add(o, "null", 4);
+		return;
+	}
+	out_add(o, "\"", 1);
+	const unsigned char *p = (const unsigned char *)s, *run = p;
+	for (;;) {
+		unsigned char c = *p;
+		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+			p++;
+			continue;
+		}
+		size_t n = c >= 0x80 ? utf8_sequence(p) : 0;
+		if (n) {
+			p += n;
+			continue;
+		}
+		out_add(o, (const char *)run, (size_t)(p - run));
+		if (!c)
+			break;
+		char esc[8];
+		switch (c) {
+		case '"': out_add(o, "\\\"", 2); break;
+		case '\\': out_add(o, "\\\\", 2); break;
+		case '\b': out_add(o, "\\b", 2); break;
+		case '\f': out_add(o, "\\f", 2); break;
+		case '\n': out_add(o, "\\n", 2); break;
+		case '\r': out_add(o, "\\r", 2); break;
+		case '\t': out_add(o, "\\t", 2); break;
+		default:
+			if (c < 0x20) {
+				snprintf(esc, sizeof(esc), "\\u%04X", c);
+				out_add(o, esc, 6);
+			} else {
+				out_add(o, "\xEF\xBF\xBD", 3);	/* not UTF-8 */
+			}
+		}
+		run = ++p;
+	}
+	out_add(o, "\"", 1);
+}
+
+/* One member of a finding's object: `,\n      "key": ` before its value. */
+static void put_key(struct json_out *o, const char *key, bool first)
+{
+	out_adds(o, first ? "\n      \"" : ",\n      \"");
+	out_adds(o, key);
+	out_add(o, "\": ", 3);
+}
+
+static void put_int(struct json_out *o, int v)
+{
+	char n[16];
+	out_add(o, n, (size_t)snprintf(n, sizeof(n), "%d", v));
+}
+
+static void put_int_or_null(struct json_out *o, int v)
+{
+	if (v > 0)
+		put_int(o, v);
+	else
+		out_add(o, "null", 4);
+}
+
+/* A finding as an element of "findings", laid out as jansson's JSON_INDENT(2) would. */
+static void put_finding(struct json_out *o, const struct finding *f)
+{
+	struct position p;
+
+	locate(f, &p);
+	out_adds(o, "    {");
+	put_key(o, "rule", true);
+	put_string(o, f->rule);
+	put_key(o, "severity", false);
+	put_string(o, severity_name(f->severity));
+	put_key(o, "message", false);
+	put_string(o, f->message);
+	put_key(o, "file", false);
+	put_string(o, p.file);
+	put_key(o, "line", false);
+	put_int_or_null(o, p.line);
+	put_key(o, "col", false);
+	put_int_or_null(o, p.col);
+	if (p.has_end) {
+		put_key(o, "end_line", false);
+		put_int(o, p.end_line);
+		put_key(o, "end_col", false);
+		put_int(o, p.end_col);
+	}
+	const struct {
+		const char *key, *value;
+		bool always;
+	} rest[] = {
+		{ "object", f->object, true }, { "kind", f->kind, true }, { "status", f->status, true },
+		{ "expected", f->expected, true }, { "actual", f->actual, true },
+		{ "suggestion", f->suggestion, true }, { "detail", f->detail, false },
+		{ "hint", f->hint, false }, { "sqlstate", f->sqlstate, false },
+	};
+	for (size_t i = 0; i < sizeof(rest) / sizeof(rest[0]); i++) {
+		if (!rest[i].always && !rest[i].value)
+			continue;
+		put_key(o, rest[i].key, false);
+		put_string(o, rest[i].value);
+	}
+	out_adds(o, "\n    }");
+}
+
+/*
+ * The document is written as it goes, one finding at a time, rather than
+ * built as jansson objects first: the same bytes jansson would write
+ * (JSON_INDENT(2), members in order), without holding every finding twice.
+ * The summary, the command's own object, is still dumped by jansson.
+ */
 void diag_render_json(struct diag *d, FILE *out, const struct render_opts *o)
 {
-	json_t *doc = json_object();
-	json_t *findings = json_array();
+	struct json_out jo = { BUF_INIT, out, "" };
 	json_t *summary;
 
 	o = opts_or_default(o);
-	for (size_t i = 0; i < d->items.n; i++)
-		json_array_append_new(findings, finding_json(&d->items.v[i]));
+	out_adds(&jo, "{\n  \"version\": 1,\n  \"command\": ");
+	put_string(&jo, o->command);
+	out_adds(&jo, ",\n  \"findings\": [");
+	for (size_t i = 0; i < d->items.n; i++) {
+		out_adds(&jo, i ? ",\n" : "\n");
+		put_finding(&jo, &d->items.v[i]);
+	}
+	out_adds(&jo, d->items.n ? "\n  ],\n  \"summary\": " : "],\n  \"summary\": ");
 
 	/*
 	 * The counts are set over whatever the command put in its summary so
@@ -540,13 +666,11 @@ void diag_render_json(struct diag *d, FILE *out, const struct render_opts *o)
 	json_object_set_new(summary, "errors", json_integer((json_int_t)diag_count(d, SEV_ERROR)));
 	json_object_set_new(summary, "warnings", json_integer((json_int_t)diag_count(d, SEV_WARNING)));
 	json_object_set_new(summary, "notes", json_integer((json_int_t)diag_count(d, SEV_NOTE)));
-
-	json_object_set_new(doc, "version", json_integer(1));
-	json_object_set_new(doc, "command", jstr(o->command));
-	json_object_set_new(doc, "findings", findings);
-	json_object_set_new(doc, "summary", summary);
-	dump_document(doc, out);
-	json_decref(doc);
+	jo.indent = "  ";
+	json_dump_callback(summary, dump_to_out, &jo, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(summary);
+	out_adds(&jo, "\n}\n");
+	out_finish(&jo);
 }
 
 /* ---- SARIF ---- */

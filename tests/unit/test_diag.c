@@ -415,6 +415,130 @@ static void test_text_color(void **state)
 
 /* ---- JSON ---- */
 
+/*
+ * What diag_render_json writes must be byte for byte what jansson writes
+ * for the same document (JSON_INDENT(2), members in order): the reference
+ * below builds it the way the renderer did before it wrote findings itself.
+ */
+static json_t *ref_str(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static json_t *ref_finding(const struct finding *f)
+{
+	json_t *j = json_object();
+	const char *file;
+	int line, col;
+	finding_position(f, &file, &line, &col);
+	json_object_set_new(j, "rule", ref_str(f->rule));
+	json_object_set_new(j, "severity", json_string(severity_name(f->severity)));
+	json_object_set_new(j, "message", ref_str(f->message));
+	json_object_set_new(j, "file", ref_str(file));
+	json_object_set_new(j, "line", line > 0 ? json_integer(line) : json_null());
+	json_object_set_new(j, "col", col > 0 ? json_integer(col) : json_null());
+	if (f->src && f->end > f->start) {
+		int el, ec;
+		source_linecol(f->src, f->end, &el, &ec);
+		json_object_set_new(j, "end_line", json_integer(el));
+		json_object_set_new(j, "end_col", json_integer(ec));
+	}
+	json_object_set_new(j, "object", ref_str(f->object));
+	json_object_set_new(j, "kind", ref_str(f->kind));
+	json_object_set_new(j, "status", ref_str(f->status));
+	json_object_set_new(j, "expected", ref_str(f->expected));
+	json_object_set_new(j, "actual", ref_str(f->actual));
+	json_object_set_new(j, "suggestion", ref_str(f->suggestion));
+	if (f->detail)
+		json_object_set_new(j, "detail", ref_str(f->detail));
+	if (f->hint)
+		json_object_set_new(j, "hint", ref_str(f->hint));
+	if (f->sqlstate)
+		json_object_set_new(j, "sqlstate", ref_str(f->sqlstate));
+	return j;
+}
+
+static char *ref_document(const struct diag *d, const char *command, json_t *summary)
+{
+	json_t *doc = json_object(), *findings = json_array();
+	for (size_t i = 0; i < d->items.n; i++)
+		json_array_append_new(findings, ref_finding(&d->items.v[i]));
+	json_t *sum = json_deep_copy(summary);
+	json_object_set_new(sum, "errors", json_integer((json_int_t)diag_count(d, SEV_ERROR)));
+	json_object_set_new(sum, "warnings", json_integer((json_int_t)diag_count(d, SEV_WARNING)));
+	json_object_set_new(sum, "notes", json_integer((json_int_t)diag_count(d, SEV_NOTE)));
+	json_object_set_new(doc, "version", json_integer(1));
+	json_object_set_new(doc, "command", ref_str(command));
+	json_object_set_new(doc, "findings", findings);
+	json_object_set_new(doc, "summary", sum);
+	char *s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(doc);
+	char *r = malloc(strlen(s) + 2);
+	strcpy(r, s);
+	strcat(r, "\n");
+	free(s);
+	return r;
+}
+
+static void test_json_bytes_as_jansson(void **state)
+{
+	(void)state;
+	struct diag d;
+	struct source src;
+	struct finding *f;
+	json_t *summary = json_pack("{s:i, s:s, s:f, s:n}", "files", 3, "profile", "a \"b\"\n", "duration_ms", 12.5,
+				    "none");
+
+	source_init_text(&src, "db/run/\xc3\xa9t\xc3\xa9.sql", "select 1;\n\tselect 'x';\n", 22);
+	diag_init(&d);
+	struct render_opts o = { .command = "lint", .summary = summary };
+	char *got = render(&d, FORMAT_JSON, &o);
+	char *want = ref_document(&d, "lint", summary);
+	assert_string_equal(got, want);	/* no findings: "findings": [] */
+	free(got);
+	free(want);
+
+	f = diag_add(&d, SEV_ERROR, "r\"1\\", &src, 2, 8, "quote \" backslash \\ slash / tab\t nl\n cr\r bs\b ff\f");
+	diag_set(&f->object, "ctl \x01\x1f del \x7f");
+	diag_set(&f->kind, "utf8 \xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+	diag_set(&f->status, "");
+	f = diag_add(&d, SEV_WARNING, NULL, NULL, 0, 0, "latin-1 caf\xe9, overlong \xc0\xaf, surrogate \xed\xa0\x80, cut \xe2\x82");
+	diag_set(&f->detail, "d");
+	diag_set(&f->hint, "h \xff");
+	diag_set(&f->sqlstate, "42P01");
+	diag_add(&d, SEV_NOTE, "n", &src, 12, 12, "point on line 2");
+	for (int cmd = 0; cmd < 2; cmd++) {
+		o.command = cmd ? "drift" : NULL;
+		got = render(&d, FORMAT_JSON, &o);
+		want = ref_document(&d, o.command, summary);
+		/* jansson refuses invalid UTF-8; the renderer writes U+FFFD for each bad byte */
+		assert_non_null(strstr(got, "caf\xef\xbf\xbd, overlong \xef\xbf\xbd\xef\xbf\xbd"));
+		free(got);
+		free(want);
+	}
+	diag_release(&d);
+
+	/* every string valid UTF-8: the whole document compares */
+	diag_init(&d);
+	f = diag_add(&d, SEV_ERROR, "r\"1\\", &src, 2, 8, "quote \" backslash \\ slash / tab\t nl\n cr\r bs\b ff\f");
+	diag_set(&f->object, "ctl \x01\x1f del \x7f");
+	diag_set(&f->kind, "utf8 \xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+	f = diag_add(&d, SEV_WARNING, NULL, NULL, 0, 0, "no source");
+	diag_set(&f->detail, "d");
+	diag_set(&f->hint, "h");
+	diag_set(&f->sqlstate, "42P01");
+	diag_add(&d, SEV_NOTE, "n", &src, 12, 12, "point on line 2");
+	got = render(&d, FORMAT_JSON, &o);
+	want = ref_document(&d, o.command, summary);
+	assert_string_equal(got, want);
+	free(got);
+	free(want);
+	diag_release(&d);
+	source_release(&src);
+	json_decref(summary);
+}
+
+
 static void test_json_document(void **state)
 {
 	(void)state;
@@ -824,6 +948,7 @@ int main(void)
 		cmocka_unit_test(test_github_commands_and_escaping),
 		cmocka_unit_test(test_github_multiline_span_drops_columns),
 		cmocka_unit_test(test_render_dispatches),
+		cmocka_unit_test(test_json_bytes_as_jansson),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
