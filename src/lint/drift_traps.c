@@ -32,7 +32,7 @@ static void decl(struct lint_ctx *c, const char *kind, const char *name, int par
 	const struct source *src = &c->file->sql.src;
 	uintptr_t from = (uintptr_t)src->text, p = (uintptr_t)c->sql;
 	bool in_file = p >= from && p + c->sql_len <= from + src->len;
-	fa->text = in_file ? c->sql : arena_strndup(&c->file->arena, c->sql, c->sql_len);
+	fa->text = in_file ? c->sql : arena_strndup(c->file->arena, c->sql, c->sql_len);
 	fa->text_len = c->sql_len;
 	fa->part = part;
 }
@@ -40,7 +40,7 @@ static void decl(struct lint_ctx *c, const char *kind, const char *name, int par
 static const char *sub_key(struct lint_ctx *c, const char *table, const char *name)
 {
 	size_t a = strlen(table), b = strlen(name);
-	char *k = arena_alloc(&c->file->arena, a + b + 2);
+	char *k = arena_alloc(c->file->arena, a + b + 2);
 	memcpy(k, table, a);
 	k[a] = '.';
 	memcpy(k + a + 1, name, b + 1);
@@ -95,7 +95,7 @@ static void column_fact(struct lint_ctx *c, enum fact_kind kind, const char *tab
 	if (!col->colname || !col->typeName)
 		return;
 	struct fact *fa = fact_add(c, kind, sub_key(c, table, col->colname), NULL, ctx_offset(c, col->location));
-	fa->name2 = type_text(&c->file->arena, col->typeName);	/* the tree is gone when it is reported */
+	fa->name2 = type_text(c->file->arena, col->typeName);	/* the tree is gone when it is reported */
 	fa->hash = type_hash(col->typeName);
 }
 
@@ -125,11 +125,11 @@ static const char *function_key(struct lint_ctx *c, const CreateFunctionStmt *f)
 			continue;
 		if (!first)
 			buf_adds(&b, ", ");
-		buf_adds(&b, type_text(&c->file->arena, fp->argType));
+		buf_adds(&b, type_text(c->file->arena, fp->argType));
 		first = false;
 	}
 	buf_addch(&b, ')');
-	const char *k = arena_strdup(&c->file->arena, b.s);
+	const char *k = arena_strdup(c->file->arena, b.s);
 	buf_release(&b);
 	return k;
 }

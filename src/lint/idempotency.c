@@ -179,7 +179,7 @@ static void add_drop_guards(struct lint_ctx *c, const DropStmt *d)
 				/* [schema.]table.name */
 				if (list_length(it) == 2) {
 					char *s = xasprintf("public.%s.%s", str_of(linitial(it)), str_of(lsecond(it)));
-					name = arena_strdup(&c->file->arena, s);
+					name = arena_strdup(c->file->arena, s);
 					free(s);
 				} else {
 					name = names_key(c, it, false);

@@ -8,13 +8,14 @@
  * names the structs, so that it can be included without PostgreSQL's headers.
  *
  * The per-file pass runs on worker threads: it may touch only its own
- * `struct lint_file` (findings, facts, arena). Facts are what the cross-file
- * pass needs (tables created, foreign keys, TRUNCATEs, declarations); their
- * strings live in the file's arena, alive until lint_free(). No fact points
- * into a parse tree: the trees live in libpg_query memory contexts of the
- * thread that parsed the file, and are deleted as soon as the file is
- * checked. A declaration records the text it was parsed from instead; the
- * rare name declared twice parses both again (decl_hash()).
+ * `struct lint_file` (findings, facts) and its own arena. Facts are what the
+ * cross-file pass needs (tables created, foreign keys, TRUNCATEs,
+ * declarations); their strings live in the thread's arena, alive until
+ * lint_free(). No fact points into a parse tree: the trees live in
+ * libpg_query memory contexts of the thread that parsed the file, and are
+ * deleted as soon as the file is checked. A declaration records the text it
+ * was parsed from instead; the rare name declared twice parses both again
+ * (decl_hash()).
  */
 #ifndef SSOT_LINT_RULES_H
 #define SSOT_LINT_RULES_H
@@ -111,7 +112,7 @@ struct lint_file {
 	int load_rc;		/* sqlfile_load(): 0 parsed, 1 findings, -1 unreadable */
 	struct buf err;
 	struct diag d;		/* this file's findings, filtered and sorted at the end */
-	struct arena arena;	/* fact strings */
+	struct arena *arena;	/* fact strings: the arena of the worker thread that checks the file */
 	VEC(struct fact) facts;
 	VEC(struct lint_sup) sups;
 	struct strmap guards;	/* objects dropped IF EXISTS earlier in this file */
@@ -122,6 +123,8 @@ struct lint {
 	struct lint_opts opts;
 	VEC(struct lint_file) files;
 	size_t statements;
+	struct arena *arenas;	/* one per worker thread, alive until lint_free() */
+	size_t n_arenas;
 };
 
 /* ---- statement context ------------------------------------------------- */

@@ -99,13 +99,13 @@ size_t strmap_put(struct strmap *m, const char *key, size_t val)
 
 const char *keep_str(struct lint_ctx *c, const char *s)
 {
-	return s ? arena_strdup(&c->file->arena, s) : NULL;
+	return s ? arena_strdup(c->file->arena, s) : NULL;
 }
 
 const char *join_key(struct lint_ctx *c, const char *a, char sep, const char *b)
 {
 	size_t na = strlen(a), nb = strlen(b);
-	char *k = arena_alloc(&c->file->arena, na + nb + 2);
+	char *k = arena_alloc(c->file->arena, na + nb + 2);
 	memcpy(k, a, na);
 	k[na] = sep;
 	memcpy(k + na + 1, b, nb + 1);
@@ -134,7 +134,7 @@ const char *names_key(struct lint_ctx *c, const List *names, bool qualify)
 			buf_addch(&b, '.');
 		buf_adds(&b, str_of(lfirst(lc)));
 	}
-	const char *k = arena_strdup(&c->file->arena, b.s ? b.s : "");
+	const char *k = arena_strdup(c->file->arena, b.s ? b.s : "");
 	buf_release(&b);
 	return k;
 }
