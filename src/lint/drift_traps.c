@@ -315,22 +315,28 @@ void cross_drift_traps(struct lint *l)
 	if (!defs && !cols && !unq)
 		return;
 
-	struct strmap first_decl, first_col, schemas;
+	struct strmap first_decl, add_names, first_col, schemas;
 	VEC(struct where) places = VEC_INIT;
 	strmap_init(&first_decl);
+	strmap_init(&add_names);
 	strmap_init(&first_col);
 	strmap_init(&schemas);
 	bool unqualified = false;
 
-	size_t decls = 0, columns = 0;
+	/*
+	 * Only the columns an ADD COLUMN names are indexed: those are few, the
+	 * columns of all CREATE TABLEs many.
+	 */
+	size_t decls = 0;
 	for (size_t i = 0; i < l->files.n; i++)
 		for (size_t k = 0; k < l->files.v[i].facts.n; k++) {
-			enum fact_kind kind = l->files.v[i].facts.v[k].kind;
-			decls += kind == FACT_DECL;
-			columns += kind == FACT_COLUMN;
+			const struct fact *fa = &l->files.v[i].facts.v[k];
+			decls += fa->kind == FACT_DECL;
+			if (fa->kind == FACT_ADD_COLUMN && cols)
+				strmap_put(&add_names, fa->name, 0);
 		}
 	strmap_reserve(&first_decl, decls);
-	strmap_reserve(&first_col, columns);
+	strmap_reserve(&first_col, add_names.n);
 
 	/* Pass 1: index the first declaration of each name and each CREATE TABLE column. */
 	for (size_t i = 0; i < l->files.n; i++) {
@@ -359,7 +365,8 @@ void cross_drift_traps(struct lint *l)
 					diag_set(&fi->kind, fa->name2);
 				}
 			} else if (fa->kind == FACT_COLUMN) {
-				if (strmap_put(&first_col, fa->name, places.n) == places.n)
+				if (add_names.n && strmap_get(&add_names, fa->name) != SIZE_MAX &&
+				    strmap_put(&first_col, fa->name, places.n) == places.n)
 					VEC_PUSH(&places, w);
 			} else if (fa->kind == FACT_SCHEMA) {
 				strmap_put(&schemas, fa->name, 1);
@@ -407,6 +414,7 @@ void cross_drift_traps(struct lint *l)
 	}
 	VEC_FREE(&places);
 	strmap_release(&first_decl);
+	strmap_release(&add_names);
 	strmap_release(&first_col);
 	strmap_release(&schemas);
 }

@@ -436,7 +436,7 @@ size_t ctx_offset(const struct lint_ctx *c, int32_t location)
 struct fact *fact_add(struct lint_ctx *c, enum fact_kind kind, const char *name, const char *name2,
 		      size_t start)
 {
-	struct fact fa = { .kind = kind, .name = name, .name2 = name2, .start = start, .end = start };
+	struct fact fa = { .kind = kind, .name = name, .name2 = name2, .start = start };
 	if (c->block == BLOCK_FUNCTION)
 		fa.flags |= FACT_IN_FUNCTION;
 	VEC_PUSH(&c->file->facts, fa);

@@ -87,7 +87,7 @@ struct fact {
 	size_t text_len;
 	int part;		/* FACT_DECL: -1 the statement, k its k-th named constraint */
 	uint64_t hash;
-	size_t start, end;	/* byte span in the file */
+	size_t start;		/* byte offset in the file */
 	size_t group;
 };
 
