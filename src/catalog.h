@@ -10,10 +10,20 @@
  *
  * Read in this fixed order (later kinds find their parents in the earlier):
  * schemas, extensions, types (enum, domain, composite) and their parts,
- * relations (tables, partitions, views, materialized views, sequences) and
- * their parents, sequences, columns, constraints, indexes, functions and
+ * comments, relations (tables, partitions, views, materialized views,
+ * sequences) and their parents, sequences, collations, columns, column
+ * defaults, b-tree operator classes, indexes, constraints, functions and
  * procedures, triggers, policies, [grants], unsupported objects,
- * [dependencies].
+ * [dependencies], CHECK and EXCLUDE definitions.
+ *
+ * The queries go out at once in libpq pipeline mode, their results drained
+ * by a reader thread while the loaders work. Plain b-tree index and key
+ * definitions are composed from the rows read, as pg_get_indexdef /
+ * pg_get_constraintdef print them (13-17); other shapes are asked of the
+ * server in one query at the end. CHECK and EXCLUDE definitions are read by
+ * a second session in the same exported snapshot (not inside the caller's
+ * transaction). For tests: SSOT_CATALOG_SERVER_DEFS=1 asks the server for
+ * every definition, SSOT_CATALOG_ONE_SESSION=1 keeps to one session.
  *
  * Skipped: system schemas, the ledger schema, everything an extension owns,
  * identity sequences (their column says GENERATED ... AS IDENTITY),
