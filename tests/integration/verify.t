@@ -92,10 +92,11 @@ CREATE TABLE IF NOT EXISTS accounts (
 );
 
 -- Looks guarded, but ADD ... UNIQUE builds an index: a second run raises
--- duplicate_table, which this handler does not catch.
+-- duplicate_table, which this handler does not catch. The statement is
+-- built at run time, which lint cannot see into.
 DO $$
 BEGIN
-    ALTER TABLE accounts ADD CONSTRAINT accounts_email_key UNIQUE (email);
+    EXECUTE format('ALTER TABLE accounts ADD CONSTRAINT %I UNIQUE (email)', 'accounts_email_key');
 EXCEPTION WHEN duplicate_object THEN
     NULL;
 END
@@ -103,7 +104,7 @@ $$;
 
 DO $$
 BEGIN
-    ALTER TABLE accounts ADD CONSTRAINT accounts_pkey2 UNIQUE (id);
+    EXECUTE format('ALTER TABLE accounts ADD CONSTRAINT %I UNIQUE (id)', 'accounts_pkey2');
 EXCEPTION WHEN duplicate_object THEN
     NULL;
 END
@@ -113,14 +114,14 @@ SQL
 	lint_clean('wrong exception');
 	my $r = $p->ssot('verify');
 	is($r->{rc}, 1, 'wrong exception: exit 1');
-	like($r->{out}, qr{^db/run/10_accounts\.sql:10:5: error: failed on the second run: relation "accounts_email_key" already exists \[verify-second-run-failed\]$}m,
+	like($r->{out}, qr{^db/run/10_accounts\.sql:11:5: error: failed on the second run: relation "accounts_email_key" already exists \[verify-second-run-failed\]$}m,
 	     'wrong exception: the ALTER inside the DO block is named, with the server message');
 	like($r->{out}, qr/^  hint: a second run raises duplicate_table \(SQLSTATE 42P07\) here: use IF NOT EXISTS or OR REPLACE where PostgreSQL has them, else catch duplicate_table in a DO block$/m,
 	     'wrong exception: the hint names the condition to catch');
-	like($r->{out}, qr{^db/run/10_accounts\.sql:18:5: error: failed on the second run: relation "accounts_pkey2" already exists}m,
+	like($r->{out}, qr{^db/run/10_accounts\.sql:19:5: error: failed on the second run: relation "accounts_pkey2" already exists}m,
 	     'wrong exception: every failing statement is found, not just the first');
 	like($r->{out}, qr/^not idempotent: 2 statements failed on the second run$/m, 'wrong exception: summary line');
-	like($r->{err}, qr{^ssot: run 2 of 3: db/run/10_accounts\.sql:8 failed; applying the run again without that statement$}m,
+	like($r->{err}, qr{^ssot: run 2 of 3: db/run/10_accounts\.sql:9 failed; applying the run again without that statement$}m,
 	     'wrong exception: progress says the run is retried without it');
 	like($r->{err}, qr/^ssot: run 2 of 3: 1 file, 1 statement applied in \d+ ms$/m, 'wrong exception: the rest applies');
 	is(throwaway_dbs(), 0, 'wrong exception: the throwaway database is gone');
@@ -136,14 +137,14 @@ SQL
 	my $res = $s->{runs}[0]{results}[0];
 	is($res->{ruleId}, 'verify-second-run-failed', 'sarif: ruleId');
 	is($res->{locations}[0]{physicalLocation}{artifactLocation}{uri}, 'db/run/10_accounts.sql', 'sarif: uri');
-	is($res->{locations}[0]{physicalLocation}{region}{startLine}, 10, 'sarif: line');
+	is($res->{locations}[0]{physicalLocation}{region}{startLine}, 11, 'sarif: line');
 	ok($res->{partialFingerprints}{primaryLocationLineHash}, 'sarif: fingerprint');
 	my $rule = $s->{runs}[0]{tool}{driver}{rules}[ $res->{ruleIndex} ];
 	like($rule->{help}{text}, qr/\nfix: make it idempotent: IF NOT EXISTS, OR REPLACE, or a DO block catching exactly the condition the server raises \(the hint names it\)\.$/,
 	     'sarif: help has the fix');
 
 	$r = $p->ssot('verify', '--format', 'github');
-	like($r->{out}, qr/^::error file=db\/run\/10_accounts\.sql,line=10,col=5[^:]*::failed on the second run: relation "accounts_email_key" already exists/m,
+	like($r->{out}, qr/^::error file=db\/run\/10_accounts\.sql,line=11,col=5[^:]*::failed on the second run: relation "accounts_email_key" already exists/m,
 	     'github: workflow command');
 }
 
@@ -501,6 +502,30 @@ files('db/run/10_lock.sql' => "DO \$\$ BEGIN EXECUTE format('ALTER DATABASE %I S
 	is($r->{rc}, 2, 'unusable database: exit 2');
 	like($r->{err}, qr/^ssot: error: cannot verify the files\ndetail: cannot execute CREATE SCHEMA in a read-only transaction$/m, 'unusable database: says why');
 	is(throwaway_dbs(), 0, 'unusable database: the throwaway database is gone');
+}
+
+# ---- the conditions lint asks for around ADD CONSTRAINT are what the server raises ----
+{
+	my $guard = sub {
+		my ($stmt, $cond) = @_;
+		return "DO \$\$ BEGIN\n  $stmt;\nEXCEPTION WHEN $cond THEN NULL;\nEND \$\$;\n";
+	};
+	files('db/run/10_t.sql' => "CREATE TABLE IF NOT EXISTS t (id int NOT NULL, n int);\n"
+		. $guard->('ALTER TABLE t ADD CONSTRAINT t_n_key UNIQUE (n)', 'duplicate_table')
+		. $guard->('ALTER TABLE t ADD CONSTRAINT t_pkey PRIMARY KEY (id)', 'invalid_table_definition')
+		. $guard->('ALTER TABLE t ADD CONSTRAINT t_n_excl EXCLUDE (n WITH =)', 'duplicate_table')
+		. $guard->('ALTER TABLE t ADD CONSTRAINT t_n_check CHECK (n > 0)', 'duplicate_object'));
+	lint_clean('constraint guards');
+	my $r = $p->ssot('verify');
+	is($r->{rc}, 0, 'constraint guards: each catches what a second run raises') or diag($r->{out} . $r->{err});
+	files('db/run/10_t.sql' => "CREATE TABLE IF NOT EXISTS t (id int NOT NULL, n int);\n"
+		. $guard->('ALTER TABLE t ADD CONSTRAINT t_n_key UNIQUE (n)', 'duplicate_object'));
+	$r = $p->ssot('lint');
+	like($r->{out}, qr/the handler catches duplicate_object, but ADD CONSTRAINT raises duplicate_table \(42P07\)/,
+		'UNIQUE guarded by duplicate_object: lint says so');
+	$r = $p->ssot('verify');
+	is($r->{rc}, 1, 'and verify fails on the second run');
+	like($r->{out}, qr/relation "t_n_key" already exists/, 'with the server\'s message') or diag($r->{out});
 }
 
 # ---- SIGINT: cancelled, and the throwaway database dropped ----
