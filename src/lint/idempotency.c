@@ -563,11 +563,9 @@ void check_idempotency(struct lint_ctx *c)
 		bool rel = relation_kind(r->renameType);
 		if (rel && r->missing_ok)
 			break;	/* ALTER TABLE IF EXISTS old RENAME TO new: a no-op once renamed */
-		/*
-		 * The old name of a column or constraint; empty for a relation, as
-		 * the messages have always said (tests/lint/unguarded-rename).
-		 */
-		const char *old = r->subname ? r->subname : "";
+		/* the old name: of the column or constraint, else of the relation or object */
+		const char *old = r->subname ? r->subname : r->relation ? r->relation->relname
+				: r->object && IsA(r->object, List) ? last_name((const List *)r->object) : "";
 		report_not_idempotent(c, R_UNGUARDED_RENAME, RENAMED, "RENAME", c->start,
 				      "RENAME %s TO %s is not guarded and fails on the second run", old,
 				      r->newname ? r->newname : "");

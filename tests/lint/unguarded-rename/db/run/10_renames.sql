@@ -6,3 +6,4 @@ DO $$ BEGIN
   ALTER TABLE t RENAME COLUMN b TO c;
 EXCEPTION WHEN undefined_column THEN NULL;
 END $$;
+ALTER TYPE mood RENAME TO feeling;
