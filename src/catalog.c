@@ -84,7 +84,7 @@ struct relinfo {
 /* The columns of an index, for the PRIMARY KEY / UNIQUE constraint it backs. */
 struct idxinfo {
 	int natts, nkey;
-	const int *keys;	/* attnums, natts of them */
+	const long *keys;	/* attnums, natts of them */
 	bool nulls_not_distinct;
 };
 
@@ -283,9 +283,7 @@ static const char *ident_list(struct ctx *x, const char *array)
 			buf_adds(&s, "PUBLIC");
 			continue;
 		}
-		char *q = conn_quote_ident(x->c, items[i]);
-		buf_adds(&s, q);
-		free(q);
+		buf_adds(&s, quote_into(&x->tmp, NULL, items[i]));
 	}
 	const char *r = arena_strndup(&x->m->arena, s.s, s.len);
 	buf_release(&s);
@@ -389,6 +387,48 @@ static int load_extensions(struct ctx *x, PGresult *r)
 	return 0;
 }
 
+/* ---- definitions printed by the server ---- */
+
+/* Remove `suffix` from the end of b when present; returns whether it was. */
+static bool strip_suffix(struct buf *b, const char *suffix)
+{
+	size_t n = strlen(suffix);
+	if (b->len < n || strcmp(b->s + b->len - n, suffix) != 0)
+		return false;
+	buf_setlen(b, b->len - n);
+	return true;
+}
+
+/* pg_get_constraintdef() appends these flags; they are attributes of their own. */
+static void strip_constraint_flags(struct buf *def, const struct mobj *o)
+{
+	const char *v = mobj_get(o, "validated"), *d = mobj_get(o, "deferrable"), *e = mobj_get(o, "enforced");
+	bool valid = !v || !strcmp(v, "true"), enf = !e || !strcmp(e, "true");
+	bool deferrable = d && strcmp(d, "NOT DEFERRABLE") != 0;
+	bool deferred = d && !strcmp(d, "DEFERRABLE INITIALLY DEFERRED");
+	for (bool again = true; again;)
+		again = (!valid && strip_suffix(def, " NOT VALID")) ||
+			(!enf && strip_suffix(def, " NOT ENFORCED")) ||
+			(deferred && strip_suffix(def, " INITIALLY DEFERRED")) ||
+			(deferrable && strip_suffix(def, " DEFERRABLE"));
+}
+
+/* A definition printed by the server (pg_get_constraintdef or pg_get_indexdef). */
+static void set_server_def(struct ctx *x, struct mobj *o, const char *def)
+{
+	if (!o || !def)
+		return;
+	if (o->kind != OBJ_CONSTRAINT) {
+		model_set(x->m, o, "definition", def, 0);
+		return;
+	}
+	struct buf b = BUF_INIT;
+	buf_adds(&b, def);
+	strip_constraint_flags(&b, o);
+	model_set(x->m, o, "definition", b.s, 0);
+	buf_release(&b);
+}
+
 /* ---- types: enums, domains, composite types ---- */
 
 static char *sql_types(const struct ctx *x)
@@ -482,9 +522,7 @@ static int load_type_attributes(struct ctx *x, PGresult *r)
 			continue;
 		if (s.len)
 			buf_adds(&s, ", ");
-		char *q = conn_quote_ident(x->c, val(r, i, f_name));
-		buf_printf(&s, "%s %s", q, val(r, i, f_type));
-		free(q);
+		buf_printf(&s, "%s %s", quote_into(&x->tmp, NULL, val(r, i, f_name)), val(r, i, f_type));
 		const char *coll = collation(x, r, i, f_cs, f_cn);
 		if (coll)
 			buf_printf(&s, " COLLATE %s", coll);
@@ -521,14 +559,9 @@ static int load_domain_constraints(struct ctx *x, PGresult *r)
 		struct mobj *o = model_add(x->m, OBJ_CONSTRAINT, NULL, name, NULL, dom, quote(x, name));
 		if (!o)
 			continue;
-		bool valid = is_true(r, i, f_valid);
-		struct buf def = BUF_INIT;
-		buf_adds(&def, val(r, i, f_def));
-		if (!valid && def.len > 10 && !strcmp(def.s + def.len - 10, " NOT VALID"))
-			buf_setlen(&def, def.len - 10);
-		model_set(x->m, o, "definition", def.s, 0);
-		buf_release(&def);
-		model_set(x->m, o, "validated", valid ? "true" : "false", 0);
+		model_set(x->m, o, "definition", NULL, 0);
+		model_set(x->m, o, "validated", is_true(r, i, f_valid) ? "true" : "false", 0);
+		set_server_def(x, o, val(r, i, f_def));
 		model_set(x->m, o, "comment", val(r, i, f_desc), 0);
 		map_put(&x->cons, key_of(x, val(r, i, f_oid)), o);
 	}
@@ -718,10 +751,8 @@ static int load_sequences(struct ctx *x, PGresult *r)
 		const char *owned = NULL, *owner = NULL;
 		if (val(r, i, f_ot)) {
 			struct buf s = BUF_INIT;
-			char *q = conn_quote_ident(x->c, val(r, i, f_oc));
 			owner = quote2(x, val(r, i, f_os), val(r, i, f_ot));
-			buf_printf(&s, "%s.%s", owner, q);
-			free(q);
+			buf_printf(&s, "%s.%s", owner, quote_into(&x->tmp, NULL, val(r, i, f_oc)));
 			owned = model_strdup(x->m, s.s);
 			buf_release(&s);
 		}
@@ -920,45 +951,6 @@ static void defer(struct ctx *x, char kind, const char *oid, struct mobj *o)
 	VEC_PUSH(&x->deferred, d);
 }
 
-/* Remove `suffix` from the end of b when present; returns whether it was. */
-static bool strip_suffix(struct buf *b, const char *suffix)
-{
-	size_t n = strlen(suffix);
-	if (b->len < n || strcmp(b->s + b->len - n, suffix) != 0)
-		return false;
-	buf_setlen(b, b->len - n);
-	return true;
-}
-
-/* pg_get_constraintdef() appends these flags; they are attributes of their own. */
-static void strip_constraint_flags(struct buf *def, const struct mobj *o)
-{
-	const char *v = mobj_get(o, "validated"), *d = mobj_get(o, "deferrable"), *e = mobj_get(o, "enforced");
-	bool valid = !v || !strcmp(v, "true"), enf = !e || !strcmp(e, "true");
-	bool deferrable = d && strcmp(d, "NOT DEFERRABLE") != 0;
-	bool deferred = d && !strcmp(d, "DEFERRABLE INITIALLY DEFERRED");
-	for (bool again = true; again;)
-		again = (!valid && strip_suffix(def, " NOT VALID")) ||
-			(!enf && strip_suffix(def, " NOT ENFORCED")) ||
-			(deferred && strip_suffix(def, " INITIALLY DEFERRED")) ||
-			(deferrable && strip_suffix(def, " DEFERRABLE"));
-}
-
-/* A definition printed by the server (pg_get_constraintdef or pg_get_indexdef). */
-static void set_server_def(struct ctx *x, struct mobj *o, const char *def)
-{
-	if (!o || !def)
-		return;
-	if (o->kind != OBJ_CONSTRAINT) {
-		model_set(x->m, o, "definition", def, 0);
-		return;
-	}
-	struct buf b = BUF_INIT;
-	buf_adds(&b, def);
-	strip_constraint_flags(&b, o);
-	model_set(x->m, o, "definition", b.s, 0);
-	buf_release(&b);
-}
 
 /* ---- indexes ---- */
 
@@ -1071,10 +1063,7 @@ static int load_indexes(struct ctx *x, PGresult *r)
 			struct idxinfo *ii = arena_alloc(&x->tmp, sizeof(*ii));
 			long *keys;
 			ii->natts = parse_ints(&x->tmp, val(r, i, f[4]), &keys);
-			int *k = arena_alloc(&x->tmp, (size_t)(ii->natts ? ii->natts : 1) * sizeof(*k));
-			for (int j = 0; j < ii->natts; j++)
-				k[j] = (int)keys[j];
-			ii->keys = k;
+			ii->keys = keys;
 			ii->nkey = atoi(val(r, i, f[3]));
 			ii->nulls_not_distinct = is_true(r, i, f[9]);
 			map_put(&x->idxinfo, key_of(x, oid), ii);
@@ -1157,13 +1146,8 @@ static const char *compose_constraint(struct ctx *x, const PGresult *r, int row,
 		buf_addch(&b, ')');
 		if (ii->natts > nkeys) {
 			buf_adds(&b, " INCLUDE (");
-			for (int k = nkeys; k < ii->natts; k++) {
-				long a = ii->keys[k];
-				if (k > nkeys)
-					buf_adds(&b, ", ");
-				if (!column_list(&b, ri, &a, 1))
-					goto out;
-			}
+			if (!column_list(&b, ri, ii->keys + nkeys, ii->natts - nkeys))
+				goto out;
 			buf_addch(&b, ')');
 		}
 	} else {
