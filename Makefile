@@ -14,7 +14,13 @@ CFLAGS     ?= $(OPT) -g
 PKG_CFLAGS  = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Isrc $(PKG_CFLAGS) -DSSOT_VERSION='"$(VERSION)"'
-LIBS        = -lpg_query $(PKG_LIBS) -lm
+# libpq and libcrypto are not linked: src/util/dynload.c loads them on first
+# use (they and their dependencies cost every start 6 ms; lint never needs
+# them). It asks for the sonames of the libraries the headers belong to.
+LINK_PKGS  := jansson inih libprotobuf-c
+PKG_LINK    = $(shell pkg-config --libs $(LINK_PKGS) 2>/dev/null)
+soname      = $(or $(shell objdump -p $(shell pkg-config --variable=libdir $(1) 2>/dev/null)/$(2).so 2>/dev/null | awk '$$1 == "SONAME" {print $$2}'),$(3))
+LIBS        = -lpg_query $(PKG_LINK) -lm -lpthread
 
 # src/lint/ walks PostgreSQL's raw parse trees: their node structs come from
 # the server headers of the major version libpg_query vendors (15; node
@@ -52,6 +58,8 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LIBS) $(shell pkg-config --libs cmocka)
 
 $(BUILD)/src/lint/%.o: ALL_CFLAGS += -isystem $(PG_SERVER_INCLUDE)
+$(BUILD)/src/util/dynload.o: ALL_CFLAGS += -DLIBPQ_SONAME='"$(call soname,libpq,libpq,libpq.so.5)"' \
+	-DLIBCRYPTO_SONAME='"$(call soname,libcrypto,libcrypto,libcrypto.so.3)"'
 
 -include $(OBJS:.o=.d)
 

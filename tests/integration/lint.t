@@ -208,4 +208,18 @@ like(SsotTest->project()->ssot('lint', '--list-rules', '--profile', 'online')->{
 	like(SsotTest->project()->ssot('lint', '--help')->{out}, qr/^usage: ssot lint /, 'lint --help');
 }
 
+# lint never talks to a server, so it never loads libpq or libcrypto
+# (src/util/dynload.c loads them on first use); commands that connect do.
+{
+	my $p = SsotTest->project('db/run/10_a.sql' => "CREATE TABLE IF NOT EXISTS a (id int);\n");
+	my $r = $p->ssot({ env => { LD_DEBUG => 'files' } }, 'lint');
+	is($r->{rc}, 0, 'lint under LD_DEBUG') or diag($r->{err});
+	unlike($r->{err}, qr/libpq\.so|libcrypto\.so/, 'lint loads neither libpq nor libcrypto');
+	like($r->{err}, qr/libpg_query\.so/, '(LD_DEBUG names the libraries it loads)');
+	$r = $p->ssot({ env => { LD_DEBUG => 'files' } }, 'apply');
+	is($r->{rc}, 0, 'apply under LD_DEBUG') or diag($r->{err});
+	like($r->{err}, qr/libpq\.so/, 'apply loads libpq on first use');
+	like($r->{err}, qr/libcrypto\.so/, 'and libcrypto, to hash the files');
+}
+
 done_testing();
