@@ -12,7 +12,6 @@ endif
 OPT        ?= -O2
 CFLAGS     ?= $(OPT) -g
 PKG_CFLAGS  = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Isrc $(PKG_CFLAGS) -DSSOT_VERSION='"$(VERSION)"'
 # libpq and libcrypto are not linked: src/util/dynload.c loads them on first
 # use (they and their dependencies cost every start 6 ms; lint never needs

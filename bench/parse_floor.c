@@ -8,6 +8,11 @@
  * inside bodies, the report) counts against it. bench/lint.sh compares
  * `ssot lint` against this floor.
  *
+ * Each SQL statement inside a DO block is parsed once here too: compiling
+ * the block with libpg_query's default check_function_bodies parses it to
+ * check its syntax. (lint turns that check off and parses the statement
+ * itself, to keep the tree.)
+ *
  *	parse_floor FILE...     prints "<statements> <seconds>"
  *
  * Built by bench/lint.sh with PostgreSQL 15's server headers, as lint is.

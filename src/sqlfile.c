@@ -197,16 +197,29 @@ static const char meta_hint[] =
  */
 static size_t find_meta_commands(struct sqlfile *f, struct diag *d, struct comments *comments)
 {
+	/* The bytes that can start a comment, a quoted token or a meta-command. */
+	static const bool special[256] = {
+		['-'] = true, ['/'] = true, ['\''] = true, ['"'] = true, ['$'] = true, ['\\'] = true,
+	};
 	const char *t = f->src.text;
 	size_t len = f->src.len, first = SIZE_MAX;
 	size_t i = 0;
+	size_t done = 0;	/* end of the last token scanned as a whole: look-backs stop there */
 
 	while (i < len) {
+		/* Words, numbers, blanks and operators need no attention (the text is NUL-terminated). */
+		i += strcspn(t + i, "-/'\"$\\");
+		if (i >= len)
+			break;
 		unsigned char c = (unsigned char)t[i];
+		if (!special[c]) {
+			i++;	/* a NUL byte inside the file */
+			continue;
+		}
 		if (c == '-' && i + 1 < len && t[i + 1] == '-') {
 			size_t s0 = i;
-			while (i < len && t[i] != '\n')
-				i++;
+			const char *nl = memchr(t + i, '\n', len - i);
+			i = nl ? (size_t)(nl - t) : len;
 			add_comment(comments, s0, i);
 		} else if (c == '/' && i + 1 < len && t[i + 1] == '*') {
 			/* PostgreSQL's block comments nest. */
@@ -226,27 +239,33 @@ static size_t find_meta_commands(struct sqlfile *f, struct diag *d, struct comme
 			}
 			add_comment(comments, s0, i);
 		} else if (c == '\'') {
-			i = skip_quoted(t, len, i, '\'', false);
+			/* E'...', the one string form where backslash escapes a quote: a lone E before it. */
+			bool e = i > done && (t[i - 1] == 'E' || t[i - 1] == 'e') &&
+				 (i - 1 == done || !ident_cont((unsigned char)t[i - 2]));
+			i = skip_quoted(t, len, i, '\'', e);
 		} else if (c == '"') {
 			i = skip_quoted(t, len, i, '"', false);
-		} else if (ident_start(c)) {
-			size_t s = i;
-			while (i < len && ident_cont((unsigned char)t[i]))
-				i++;
-			/* E'...' is the one string form where backslash escapes a quote. */
-			if (i - s == 1 && (c == 'E' || c == 'e') && i < len && t[i] == '\'')
-				i = skip_quoted(t, len, i, '\'', true);
-		} else if (c >= '0' && c <= '9') {
-			while (i < len && (ident_cont((unsigned char)t[i]) || t[i] == '.') && t[i] != '$')
-				i++;
 		} else if (c == '$') {
-			size_t dl = dollar_delim(t, len, i);
-			if (dl == 0) {
-				i++;
-				continue;
+			/*
+			 * In a word that starts with a letter (a$b) '$' is part of
+			 * the word: skip the rest of it. After a number or anything
+			 * else it may open a dollar quote.
+			 */
+			size_t w = i;
+			while (w > done && ident_cont((unsigned char)t[w - 1]))
+				w--;
+			if (w < i && ident_start((unsigned char)t[w])) {
+				while (i < len && ident_cont((unsigned char)t[i]))
+					i++;
+			} else {
+				size_t dl = dollar_delim(t, len, i);
+				if (dl == 0) {
+					i++;
+					continue;	/* $1 */
+				}
+				const char *close = memmem(t + i + dl, len - i - dl, t + i, dl);
+				i = close ? (size_t)(close - t) + dl : len;
 			}
-			const char *close = memmem(t + i + dl, len - i - dl, t + i, dl);
-			i = close ? (size_t)(close - t) + dl : len;
 		} else if (c == '\\') {
 			size_t s = i++;
 			if (i < len && ident_start((unsigned char)t[i])) {
@@ -265,8 +284,10 @@ static size_t find_meta_commands(struct sqlfile *f, struct diag *d, struct comme
 			while (i < len && t[i] != '\n')
 				i++;
 		} else {
-			i++;
+			i++;	/* a lone - or / */
+			continue;
 		}
+		done = i;
 	}
 	return first;
 }

@@ -587,10 +587,21 @@ struct worker {
 	struct arena *arena;
 };
 
+/*
+ * libpg_query's copy of PostgreSQL's check_function_bodies setting (one per
+ * thread, as all of its globals are; utils/guc.h, not included here,
+ * declares it without the __thread). When on, compiling a DO block parses
+ * each SQL statement in it only to check its syntax, and throws the tree
+ * away; lint parses those statements itself (lint_inner_sql), so with it off
+ * each is parsed once. CREATE FUNCTION bodies are checked regardless.
+ */
+extern __thread bool check_function_bodies;
+
 static void *worker(void *arg)
 {
 	struct worker *me = arg;
 	struct work *w = me->w;
+	check_function_bodies = false;
 	for (;;) {
 		size_t i = atomic_fetch_add(&w->next, 1);
 		if (i >= w->l->files.n)

@@ -161,23 +161,25 @@ static int jint(const struct jdoc *d, int i)
 		       ? atoi(d->n.v[i].s) : 0;
 }
 
-static void utf8_put(struct buf *b, uint32_t c)
+/* Writes code point c as UTF-8 at o; returns the byte after it. */
+static char *utf8_put(char *o, uint32_t c)
 {
 	if (c < 0x80) {
-		buf_addch(b, (char)c);
+		*o++ = (char)c;
 	} else if (c < 0x800) {
-		buf_addch(b, (char)(0xc0 | c >> 6));
-		buf_addch(b, (char)(0x80 | (c & 0x3f)));
+		*o++ = (char)(0xc0 | c >> 6);
+		*o++ = (char)(0x80 | (c & 0x3f));
 	} else if (c < 0x10000) {
-		buf_addch(b, (char)(0xe0 | c >> 12));
-		buf_addch(b, (char)(0x80 | (c >> 6 & 0x3f)));
-		buf_addch(b, (char)(0x80 | (c & 0x3f)));
+		*o++ = (char)(0xe0 | c >> 12);
+		*o++ = (char)(0x80 | (c >> 6 & 0x3f));
+		*o++ = (char)(0x80 | (c & 0x3f));
 	} else {
-		buf_addch(b, (char)(0xf0 | c >> 18));
-		buf_addch(b, (char)(0x80 | (c >> 12 & 0x3f)));
-		buf_addch(b, (char)(0x80 | (c >> 6 & 0x3f)));
-		buf_addch(b, (char)(0x80 | (c & 0x3f)));
+		*o++ = (char)(0xf0 | c >> 18);
+		*o++ = (char)(0x80 | (c >> 12 & 0x3f));
+		*o++ = (char)(0x80 | (c >> 6 & 0x3f));
+		*o++ = (char)(0x80 | (c & 0x3f));
 	}
+	return o;
 }
 
 static uint32_t hex4(const char *p)
@@ -190,28 +192,36 @@ static uint32_t hex4(const char *p)
 	return v;
 }
 
-/* The string of node i, unescaped, in d->strings; NULL when i is not a string. */
+/*
+ * The string of node i, unescaped, in d->strings; NULL when i is not a
+ * string. Unescaping never lengthens it (\uXXXX is 6 bytes for at most 3 of
+ * UTF-8, a surrogate pair 12 for 4), so it is written in place of a copy.
+ */
 static const char *jstr(struct jdoc *d, int i)
 {
 	if (i < 0 || d->n.v[i].type != '"')
 		return NULL;
 	const char *s = d->n.v[i].s;
 	size_t len = d->n.v[i].len;
-	if (!memchr(s, '\\', len))
+	const char *bs = memchr(s, '\\', len);
+	if (!bs)
 		return arena_strndup(d->strings, s, len);
-	struct buf b = BUF_INIT;
-	for (size_t k = 0; k < len; k++) {
+	char *r = arena_alloc(d->strings, len + 1);
+	size_t k = (size_t)(bs - s);
+	memcpy(r, s, k);
+	char *o = r + k;
+	for (; k < len; k++) {
 		if (s[k] != '\\' || k + 1 >= len) {
-			buf_addch(&b, s[k]);
+			*o++ = s[k];
 			continue;
 		}
 		char e = s[++k];
 		switch (e) {
-		case 'n': buf_addch(&b, '\n'); break;
-		case 't': buf_addch(&b, '\t'); break;
-		case 'r': buf_addch(&b, '\r'); break;
-		case 'b': buf_addch(&b, '\b'); break;
-		case 'f': buf_addch(&b, '\f'); break;
+		case 'n': *o++ = '\n'; break;
+		case 't': *o++ = '\t'; break;
+		case 'r': *o++ = '\r'; break;
+		case 'b': *o++ = '\b'; break;
+		case 'f': *o++ = '\f'; break;
 		case 'u': {
 			if (k + 4 >= len)
 				break;
@@ -224,14 +234,13 @@ static const char *jstr(struct jdoc *d, int i)
 					k += 6;
 				}
 			}
-			utf8_put(&b, c);
+			o = utf8_put(o, c);
 			break;
 		}
-		default: buf_addch(&b, e); break;	/* \" \\ \/ */
+		default: *o++ = e; break;	/* \" \\ \/ */
 		}
 	}
-	const char *r = arena_strndup(d->strings, b.s ? b.s : "", b.len);
-	buf_release(&b);
+	*o = '\0';
 	return r;
 }
 
@@ -458,35 +467,41 @@ static void walk_list(struct walk *w, int list, bool cond, const struct guard *g
  * necessary condition, never a lint by itself. Most function bodies are
  * skipped here without a PL/pgSQL parse.
  */
+static const char *const body_words[] = {
+	"truncate", "concurrently", "vacuum", "cluster", "database", "tablespace", "system",
+	"subscription", "reindex", "execute",
+};
+
+/*
+ * For each byte, the words (bit k: body_words[k]) whose first, resp.
+ * second, letter it is in either case; built once, before any thread runs.
+ */
+static uint16_t body_first[256], body_second[256];
+
+static void __attribute__((constructor)) body_tables(void)
+{
+	for (unsigned k = 0; k < sizeof(body_words) / sizeof(body_words[0]); k++) {
+		for (int j = 0; j < 2; j++) {
+			unsigned char ch = (unsigned char)body_words[k][j];
+			uint16_t *t = j ? body_second : body_first;
+			t[ch] |= (uint16_t)(1u << k);
+			t[ch - 'a' + 'A'] |= (uint16_t)(1u << k);
+		}
+	}
+}
+
 static bool body_may_matter(const char *t, size_t len)
 {
-	/* Each word, and its first two letters as (first << 8 | second), lowercase. */
-	static const struct {
-		const char *w;
-		size_t n;
-		unsigned pair;
-	} words[] = {
-#define WORD(s) { s, sizeof(s) - 1, (unsigned)s[0] << 8 | (unsigned)s[1] }
-		WORD("truncate"), WORD("concurrently"), WORD("vacuum"), WORD("cluster"),
-		WORD("database"), WORD("tablespace"), WORD("system"), WORD("subscription"),
-		WORD("reindex"), WORD("execute"),
-#undef WORD
-	};
+	const unsigned char *u = (const unsigned char *)t;
 	for (size_t i = 0; i + 6 <= len; i++) {
-		/* | 0x20 lowercases letters (and maps some other bytes onto letters: the full compare sorts those out). */
-		unsigned pair = (unsigned)(unsigned char)(t[i] | 0x20) << 8 | (unsigned char)(t[i + 1] | 0x20);
-		switch (pair) {
-		case 't' << 8 | 'r': case 'c' << 8 | 'o': case 'v' << 8 | 'a': case 'c' << 8 | 'l':
-		case 'd' << 8 | 'a': case 't' << 8 | 'a': case 's' << 8 | 'y': case 's' << 8 | 'u':
-		case 'r' << 8 | 'e': case 'e' << 8 | 'x':
-			break;
-		default:
+		unsigned m = body_first[u[i]] & body_second[u[i + 1]];
+		if (__builtin_expect(m == 0, 1))
 			continue;	/* most byte pairs stop here */
-		}
-		for (size_t k = 0; k < sizeof(words) / sizeof(words[0]); k++)
-			if (words[k].pair == pair && i + words[k].n <= len &&
-			    !strncasecmp(t + i, words[k].w, words[k].n))
+		for (unsigned k = 0; m; k++, m >>= 1) {
+			size_t n = strlen(body_words[k]);
+			if ((m & 1) && i + n <= len && !strncasecmp(t + i, body_words[k], n))
 				return true;
+		}
 	}
 	return false;
 }

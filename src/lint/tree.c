@@ -328,29 +328,45 @@ uint64_t type_hash(const TypeName *t)
 
 const char *type_text(struct arena *a, const TypeName *t)
 {
+	const char *name = last_name(t->names);
 	if (!t->typmods && !t->arrayBounds)
-		return arena_strdup(a, last_name(t->names));
-	struct buf b = BUF_INIT;
-	buf_adds(&b, last_name(t->names));
-	if (list_length(t->typmods)) {
-		buf_addch(&b, '(');
+		return arena_strdup(a, name);
+	size_t n = strlen(name);
+	int mods = list_length(t->typmods), dims = list_length(t->arrayBounds);
+	/* "name(" + up to 11 characters and a comma per modifier + ")" + "[]" per dimension */
+	char *r = arena_alloc(a, n + 2 + (size_t)mods * 12 + (size_t)dims * 2 + 1);
+	char *o = r + n;
+	memcpy(r, name, n);
+	if (mods) {
+		*o++ = '(';
 		const ListCell *lc;
 		foreach(lc, t->typmods) {
 			int v;
 			if (foreach_current_index(lc))
-				buf_adds(&b, ",");
-			if (int_const(lfirst(lc), &v))
-				buf_printf(&b, "%d", v);
-			else
-				buf_adds(&b, "?");
+				*o++ = ',';
+			if (!int_const(lfirst(lc), &v)) {
+				*o++ = '?';
+				continue;
+			}
+			char digits[12];
+			int k = 0;
+			unsigned u = v < 0 ? 0u - (unsigned)v : (unsigned)v;
+			do
+				digits[k++] = (char)('0' + u % 10);
+			while (u /= 10);
+			if (v < 0)
+				*o++ = '-';
+			while (k)
+				*o++ = digits[--k];
 		}
-		buf_addch(&b, ')');
+		*o++ = ')';
 	}
-	for (int i = 0; i < list_length(t->arrayBounds); i++)
-		buf_adds(&b, "[]");
-	const char *s = arena_strdup(a, b.s);
-	buf_release(&b);
-	return s;
+	for (int i = 0; i < dims; i++) {
+		*o++ = '[';
+		*o++ = ']';
+	}
+	*o = '\0';
+	return r;
 }
 
 /* ---- volatility ------------------------------------------------------------------------ */

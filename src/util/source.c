@@ -2,33 +2,55 @@
 #include "util/xalloc.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+/*
+ * The whole file in one buffer of the size fstat() reports (plus the NUL),
+ * read with read(2): no stdio buffer to copy through, no buffer regrown as
+ * it fills. A file that grows while it is read is read to its end.
+ */
 int source_load(struct source *src, const char *display_path, const char *fs_path, struct buf *err)
 {
-	FILE *f = fopen(fs_path, "rb");
-	if (!f) {
+	int fd = open(fs_path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
 		buf_printf(err, "cannot open %s: %s", display_path, strerror(errno));
 		return -1;
 	}
-	struct buf text = BUF_INIT;
-	char chunk[65536];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_add(&text, chunk, n);
-	int failed = ferror(f);
-	fclose(f);
-	if (failed) {
-		buf_printf(err, "cannot read %s", display_path);
-		buf_release(&text);
-		return -1;
+	struct stat st;
+	size_t cap = fstat(fd, &st) == 0 && st.st_size > 0 ? (size_t)st.st_size + 1 : 4096;
+	char *text = xmalloc(cap);
+	size_t len = 0;
+	for (;;) {
+		if (len + 1 == cap) {
+			cap *= 2;
+			text = xrealloc(text, cap);
+		}
+		ssize_t n = read(fd, text + len, cap - 1 - len);
+		if (n > 0) {
+			len += (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			buf_printf(err, "cannot read %s: %s", display_path, strerror(errno));
+			close(fd);
+			free(text);
+			return -1;
+		}
+		break;
 	}
+	close(fd);
+	text[len] = '\0';
 	memset(src, 0, sizeof(*src));
 	src->path = xstrdup(display_path);
-	src->len = text.len;
-	src->text = buf_detach(&text);
+	src->len = len;
+	src->text = text;
 	return 0;
 }
 

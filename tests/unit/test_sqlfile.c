@@ -501,6 +501,53 @@ static void test_backslash_in_string_is_not_meta(void **state)
 	done(&f, &d);
 }
 
+/*
+ * The meta-command pass skips plain bytes and looks back to tell what a '$'
+ * or a quote belongs to: '$' inside a word is a letter (no dollar quote
+ * opens), after a number or an operator it opens one; an E right after
+ * another token still makes an escape string; a '--' ends at the newline.
+ */
+static void test_dollar_and_escape_strings_in_context(void **state)
+{
+	(void)state;
+	struct sqlfile f;
+	struct diag d;
+	/* a$b$ is one word: the $b$ opens nothing, so the \\x after it is a meta-command */
+	const char *sql = "SELECT 1 AS a$b$;\n\\x\n";
+	assert_int_equal(parse(&f, &d, sql), 1);
+	assert_int_equal(d.items.n, 1);
+	assert_string_equal(d.items.v[0].message, "psql meta-command \\x is not SQL");
+	done(&f, &d);
+	/* after a number, an operator or a string, $q$ opens a dollar quote: its backslashes are text */
+	sql = "SELECT 1+$q$\\i a$q$, 'x'||$q$\\i b$q$, (2)$q$\\i c$q$;\n";
+	assert_int_equal(parse(&f, &d, sql), 1);	/* (2)$q$ is a syntax error, not a meta-command */
+	assert_int_equal(d.items.n, 1);
+	assert_string_equal(d.items.v[0].rule, "syntax-error");
+	done(&f, &d);
+	sql = "SELECT 1+$q$\\i a$q$, 'x'||$q$\\i b$q$;\n";
+	assert_int_equal(parse(&f, &d, sql), 0);
+	assert_int_equal(d.items.n, 0);
+	done(&f, &d);
+	/* E right after a string or a comma opens an escape string: \\' does not close it */
+	sql = "SELECT 'a',E'\\'\\i', 'b' E'\\' \\i';\n";
+	assert_int_equal(parse(&f, &d, sql), 1);	/* 'b' E'...' is a syntax error */
+	assert_int_equal(d.items.n, 1);
+	assert_string_equal(d.items.v[0].rule, "syntax-error");
+	done(&f, &d);
+	/* in a word ending in E the quote is plain: xE'\\' closes at the second quote */
+	sql = "SELECT xE'\\'\n\\i y\n';\n";
+	assert_int_equal(parse(&f, &d, sql), 1);
+	assert_string_equal(d.items.v[0].message, "psql meta-command \\i is not SQL");
+	done(&f, &d);
+	/* comments: the '--' one ends at its newline, block comments nest */
+	sql = "-- a $q$ \\i\nSELECT 1; /* b /* \\i */ $q$ */ SELECT 2;\n";
+	assert_int_equal(parse(&f, &d, sql), 0);
+	assert_int_equal(d.items.n, 0);
+	assert_int_equal(f.stmts.n, 2);
+	assert_stmt_text(&f, 1, "SELECT 2");
+	done(&f, &d);
+}
+
 static void test_syntax_error_before_meta_command(void **state)
 {
 	(void)state;
@@ -606,6 +653,7 @@ int main(void)
 		cmocka_unit_test(test_psql_include),
 		cmocka_unit_test(test_psql_set_and_connect),
 		cmocka_unit_test(test_backslash_in_string_is_not_meta),
+		cmocka_unit_test(test_dollar_and_escape_strings_in_context),
 		cmocka_unit_test(test_syntax_error_before_meta_command),
 		cmocka_unit_test(test_empty_and_comment_only),
 		cmocka_unit_test(test_crlf),
