@@ -574,6 +574,11 @@ static void lint_one_file(struct lint *l, struct lint_file *f)
 		free(bodies);
 	}
 	release_trees(f);
+	/* The facts stay until the cross-file pass: give back the room they grew into. */
+	if (f->facts.cap > f->facts.n && f->facts.n) {
+		f->facts.v = xrealloc(f->facts.v, f->facts.n * sizeof(*f->facts.v));
+		f->facts.cap = f->facts.n;
+	}
 }
 
 struct work {
@@ -641,7 +646,7 @@ static void run_files(struct lint *l)
 	l->n_arenas = (size_t)jobs;
 	struct worker *workers = xcalloc((size_t)jobs, sizeof(*workers));
 	for (int i = 0; i < jobs; i++) {
-		arena_init(&l->arenas[i]);
+		arena_init_blocks(&l->arenas[i], 1 << 20);
 		workers[i] = (struct worker){ &w, &l->arenas[i] };
 	}
 	if (jobs == 1) {

@@ -14,8 +14,14 @@ struct arena_block {
 
 void arena_init(struct arena *a)
 {
+	arena_init_blocks(a, ARENA_BLOCK);
+}
+
+void arena_init_blocks(struct arena *a, size_t block)
+{
 	const char *e = getenv("SSOT_ARENA_MALLOC");
 	a->head = NULL;
+	a->block = block;
 	a->debug_malloc = e && *e && strcmp(e, "0") != 0;
 }
 
@@ -46,7 +52,7 @@ void *arena_alloc(struct arena *a, size_t n)
 	if (!n)
 		n = 16;
 	struct arena_block *b = a->head;
-	if (a->debug_malloc || n > ARENA_BLOCK / 4) {
+	if (a->debug_malloc || n > a->block / 4) {
 		/* a block of its own, linked behind the current one */
 		struct arena_block *own = xmalloc(sizeof(*own) + n);
 		own->used = own->cap = n;
@@ -61,7 +67,7 @@ void *arena_alloc(struct arena *a, size_t n)
 		return own->data;
 	}
 	if (!b || b->cap - b->used < n)
-		b = new_block(a, ARENA_BLOCK);
+		b = new_block(a, a->block);
 	void *p = b->data + b->used;
 	b->used += n;
 	memset(p, 0, n);

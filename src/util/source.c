@@ -22,7 +22,8 @@ int source_load(struct source *src, const char *display_path, const char *fs_pat
 		return -1;
 	}
 	struct stat st;
-	size_t cap = fstat(fd, &st) == 0 && st.st_size > 0 ? (size_t)st.st_size + 1 : 4096;
+	/* Room for the NUL and one byte more: the read that finds the end needs no larger buffer. */
+	size_t cap = fstat(fd, &st) == 0 && st.st_size > 0 ? (size_t)st.st_size + 2 : 4096;
 	char *text = xmalloc(cap);
 	size_t len = 0;
 	for (;;) {

@@ -249,6 +249,41 @@ static void test_load(void **state)
 	buf_release(&err);
 }
 
+/* Files are read whole with read(2): an empty one, one of 200,001 bytes, a directory. */
+static void test_load_sizes(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/ssot-test-source-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	struct source src;
+	struct buf err = BUF_INIT;
+
+	assert_int_equal(source_load(&src, "empty.sql", path, &err), 0);
+	assert_int_equal(src.len, 0);
+	assert_string_equal(src.text, "");
+	source_release(&src);
+
+	size_t n = 200001;
+	char *big = malloc(n);
+	assert_non_null(big);
+	for (size_t i = 0; i < n; i++)
+		big[i] = i % 80 == 79 ? '\n' : (char)('a' + i % 26);
+	assert_int_equal(write(fd, big, n), (ssize_t)n);
+	close(fd);
+	assert_int_equal(source_load(&src, "big.sql", path, &err), 0);
+	assert_int_equal(src.len, n);
+	assert_memory_equal(src.text, big, n);
+	assert_int_equal(src.text[n], '\0');
+	source_release(&src);
+	free(big);
+	unlink(path);
+
+	assert_int_equal(source_load(&src, "db", "/tmp", &err), -1);
+	assert_non_null(strstr(err.s, "cannot read db: "));
+	buf_release(&err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -263,6 +298,7 @@ int main(void)
 		cmocka_unit_test(test_utf8_count_and_advance),
 		cmocka_unit_test(test_init_text_copies),
 		cmocka_unit_test(test_load),
+		cmocka_unit_test(test_load_sizes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
