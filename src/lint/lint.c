@@ -574,7 +574,9 @@ static void lint_one_file(struct lint *l, struct lint_file *f)
 		free(bodies);
 	}
 	release_trees(f);
-	/* The facts stay until the cross-file pass: give back the room they grew into. */
+	/* The statements are done with; the facts stay until the cross-file pass: give back the room they grew into. */
+	f->statements = n;
+	VEC_FREE(&f->sql.stmts);
 	if (f->facts.cap > f->facts.n && f->facts.n) {
 		f->facts.v = xrealloc(f->facts.v, f->facts.n * sizeof(*f->facts.v));
 		f->facts.cap = f->facts.n;
@@ -786,7 +788,7 @@ int lint_run(struct lint *l, struct diag *d, struct buf *err)
 			buf_adds(err, f->err.s);
 			return -1;
 		}
-		l->statements += f->sql.stmts.n;
+		l->statements += f->statements;
 	}
 	cross_data_safety(l);
 	cross_drift_traps(l);

@@ -105,7 +105,9 @@ struct lint_sup {
 struct lint_file {
 	char *path, *fs_path;
 	enum phase phase;
-	struct sqlfile sql;	/* split from the raw parse; sql.tree is NULL */
+	struct sqlfile sql;	/* split from the raw parse; sql.tree is NULL; sql.stmts
+				 * freed when the file's pass is done */
+	size_t statements;	/* sql.stmts.n */
 	struct List *raw;	/* the RawStmts of sql.stmts, in order; NULL after a syntax error */
 	struct MemoryContextData *tree_ctx;	/* holds `raw`, during the per-file pass */
 	struct MemoryContextData *body_ctx;	/* holds the trees of statements inside bodies, same */
