@@ -10,6 +10,7 @@
  */
 #include "catalog.h"
 #include "conn.h"
+#include "deparse.h"
 #include "util/xalloc.h"
 
 #include <pthread.h>
@@ -93,6 +94,7 @@ struct reader;
 /* A definition left to the server: 'c' pg_get_constraintdef, 'i' pg_get_indexdef. */
 struct deferred {
 	char kind;
+	bool sent;		/* to the helper session (helper_send) */
 	const char *oid;
 	struct mobj *o;
 };
@@ -110,10 +112,11 @@ struct ctx {
 	struct map relinfo, idxinfo;	/* oid text -> struct relinfo / struct idxinfo */
 	struct map comments;	/* "<class>:<oid>:<subid>" -> text, for pg_class and pg_constraint */
 	struct map btree_default;	/* default btree operator class oid -> its input type oid */
+	struct map opers;	/* binary operator of pg_catalog oid -> struct operinfo */
 	struct map typcoll;	/* collatable type oid -> its collation oid */
 	struct map collnames;	/* collation oid -> "schema"."name" */
 	VEC(struct deferred) deferred;
-	PGconn *helper;		/* second session reading CHECK / EXCLUDE definitions, or NULL */
+	PGconn *helper;		/* second session printing constraint definitions, or NULL */
 	double helper_t0;
 	struct reader *helper_rd;	/* its reader thread */
 	PGresult *helper_result;
@@ -192,6 +195,20 @@ static void quote_lit_into(struct ctx *x, struct buf *out, const char *s)
 	char *q = conn_quote_literal(x->c, s);
 	buf_adds(out, q);
 	free(q);
+}
+
+/* v in decimal, in buf; returns where it starts. Without printf, for keys built by the thousand. */
+static const char *decimal(long v, char buf[24])
+{
+	char *p = buf + 23;
+	unsigned long u = v < 0 ? 0ul - (unsigned long)v : (unsigned long)v;
+	*p = '\0';
+	do
+		*--p = (char)('0' + u % 10);
+	while (u /= 10);
+	if (v < 0)
+		*--p = '-';
+	return p;
 }
 
 static const char *key_of(struct ctx *x, const char *oid)
@@ -585,14 +602,33 @@ static char *sql_comments(const struct ctx *x)
 		" AND d.objoid >= " FIRST_NORMAL_OID);
 }
 
+/*
+ * "<class>:<oid>:<subid>" into key (48 bytes), the comments map's key; false
+ * when it does not fit (no oid and subid are that long). Without printf: a
+ * read of thousands of tables looks up a comment for every column.
+ */
+static bool comment_key(char *key, const char *cls, const char *oid, const char *subid)
+{
+	size_t a = strlen(cls), b = strlen(oid), c = strlen(subid);
+	if (a + b + c + 3 > 48)
+		return false;
+	memcpy(key, cls, a);
+	key[a] = ':';
+	memcpy(key + a + 1, oid, b);
+	key[a + 1 + b] = ':';
+	memcpy(key + a + b + 2, subid, c + 1);
+	return true;
+}
+
 static int load_comments(struct ctx *x, PGresult *r)
 {
 	int f_cls = fnum(r, "cls"), f_oid = fnum(r, "objoid"), f_sub = fnum(r, "objsubid"),
 	    f_desc = fnum(r, "description");
 	for (int i = 0; i < PQntuples(r); i++) {
 		char key[48];
-		snprintf(key, sizeof(key), "%s:%s:%s", val(r, i, f_cls), val(r, i, f_oid), val(r, i, f_sub));
-		map_put(&x->comments, arena_strdup(&x->tmp, key), (void *)arena_strdup(&x->tmp, val(r, i, f_desc)));
+		if (comment_key(key, val(r, i, f_cls), val(r, i, f_oid), val(r, i, f_sub)))
+			map_put(&x->comments, arena_strdup(&x->tmp, key),
+				(void *)arena_strdup(&x->tmp, val(r, i, f_desc)));
 	}
 	return 0;
 }
@@ -603,8 +639,8 @@ static const char *comment_of(const struct ctx *x, char cls, const char *oid, co
 	if (!x->comments.n)
 		return NULL;
 	char key[48];
-	snprintf(key, sizeof(key), "%c:%s:%s", cls, oid, subid);
-	return map_get(&x->comments, key);
+	const char c[2] = { cls, '\0' };
+	return comment_key(key, c, oid, subid) ? map_get(&x->comments, key) : NULL;
 }
 
 /* ---- relations ---- */
@@ -852,9 +888,8 @@ static int load_columns(struct ctx *x, PGresult *r)
 		if (collid && collid != (uintptr_t)map_get(&x->typcoll, val(r, i, f_typid)))
 			collname = map_get(&x->collnames, coll);
 		model_set(x->m, o, "collation", collname, 0);
-		char pos[16];
-		snprintf(pos, sizeof(pos), "%d", position);
-		model_set(x->m, o, "position", pos, ATTR_ORDER);
+		char pos[24];
+		model_set(x->m, o, "position", decimal(position, pos), ATTR_ORDER);
 		model_set(x->m, o, "comment", comment_of(x, 'r', rel, val(r, i, f_num)), 0);
 		int attnum = atoi(val(r, i, f_num));
 		if (ri && attnum > 0 && attnum < ri->ncols)
@@ -947,7 +982,7 @@ static bool column_list(struct buf *b, const struct relinfo *ri, const long *num
 
 static void defer(struct ctx *x, char kind, const char *oid, struct mobj *o)
 {
-	struct deferred d = { kind, key_of(x, oid), o };
+	struct deferred d = { kind, false, key_of(x, oid), o };
 	VEC_PUSH(&x->deferred, d);
 }
 
@@ -999,6 +1034,34 @@ static int load_btree_opclasses(struct ctx *x, PGresult *r)
 	return 0;
 }
 
+/* A binary operator of pg_catalog, for composing CHECK expressions (deparse.h). */
+struct operinfo {
+	const char *name;
+	unsigned left, right;
+};
+
+static char *sql_operators(const struct ctx *x)
+{
+	(void)x;
+	return xstrdup(
+		"SELECT o.oid, o.oprname, o.oprleft, o.oprright FROM pg_catalog.pg_operator o"
+		" WHERE o.oprnamespace = 'pg_catalog'::pg_catalog.regnamespace AND o.oprkind = 'b'");
+}
+
+static int load_operators(struct ctx *x, PGresult *r)
+{
+	int f_oid = fnum(r, "oid"), f_name = fnum(r, "oprname"), f_left = fnum(r, "oprleft"),
+	    f_right = fnum(r, "oprright");
+	for (int i = 0; i < PQntuples(r); i++) {
+		struct operinfo *op = arena_alloc(&x->tmp, sizeof(*op));
+		op->name = arena_strdup(&x->tmp, val(r, i, f_name));
+		op->left = (unsigned)strtoul(val(r, i, f_left), NULL, 10);
+		op->right = (unsigned)strtoul(val(r, i, f_right), NULL, 10);
+		map_put(&x->opers, key_of(x, val(r, i, f_oid)), op);
+	}
+	return 0;
+}
+
 /*
  * pg_get_indexdef() of a b-tree index on plain columns of table ri, each
  * with its column's collation and its type's default operator class; NULL
@@ -1020,8 +1083,11 @@ static const char *compose_index(struct ctx *x, const struct relinfo *ri, const 
 	    parse_ints(&x->tmp, val(r, row, f[F_OPT]), &opts) != nkey)
 		return NULL;
 	struct buf b = BUF_INIT;
-	buf_printf(&b, "CREATE %sINDEX %s ON %s USING btree (", is_true(r, row, f[F_UNIQUE]) ? "UNIQUE " : "",
-		   val(r, row, f[F_PGQ]), ri->pgname);
+	buf_adds(&b, is_true(r, row, f[F_UNIQUE]) ? "CREATE UNIQUE INDEX " : "CREATE INDEX ");
+	buf_adds(&b, val(r, row, f[F_PGQ]));
+	buf_adds(&b, " ON ");
+	buf_adds(&b, ri->pgname);
+	buf_adds(&b, " USING btree (");
 	const char *result = NULL;
 	for (int k = 0; k < natts; k++) {
 		if (k == nkey)
@@ -1033,9 +1099,8 @@ static const char *compose_index(struct ctx *x, const struct relinfo *ri, const 
 		if (k >= nkey)
 			continue;
 		const struct colinfo *col = &ri->cols[keys[k]];
-		char oid[16];
-		snprintf(oid, sizeof(oid), "%ld", classes[k]);
-		uintptr_t intype = (uintptr_t)map_get(&x->btree_default, oid);
+		char oid[24];
+		uintptr_t intype = (uintptr_t)map_get(&x->btree_default, decimal(classes[k], oid));
 		if ((colls[k] && (unsigned)colls[k] != col->coll) || intype != col->typid)
 			goto out;
 		if (opts[k] & 1)	/* INDOPTION_DESC; NULLS FIRST is its default */
@@ -1095,13 +1160,56 @@ static char *sql_constraints(const struct ctx *x)
 	return xasprintf(
 		"SELECT co.oid, co.conrelid, co.conname, co.contype, co.conkey, co.confrelid, co.confkey,"
 		" co.confupdtype, co.confdeltype, co.confmatchtype, %s AS confdelsetcols, co.conindid,"
-		" co.condeferrable, co.condeferred, co.convalidated, %s AS conenforced "
+		" co.condeferrable, co.condeferred, co.convalidated, %s AS conenforced, co.connoinherit,"
+		" %s AS conbin "
 		"FROM pg_catalog.pg_constraint co JOIN pg_catalog.pg_class c ON c.oid = co.conrelid"
 		" WHERE c.relnamespace IN " SCHEMAS " AND c.relkind IN ('r', 'p')"
 		" AND co.contype IN ('p', 'u', 'c', 'f', 'x') AND co.conislocal AND co.conparentid = 0"
 		" ORDER BY co.conrelid, co.conname",
 		x->version >= 150000 ? "co.confdelsetcols" : "NULL::pg_catalog.int2[]",
-		x->version >= 180000 ? "co.conenforced" : "true");
+		x->version >= 180000 ? "co.conenforced" : "true",
+		x->compose ? "CASE WHEN co.contype = 'c' THEN co.conbin::pg_catalog.text END" : "NULL::pg_catalog.text");
+}
+
+/* For deparse_check(): the columns of the constraint's table, the operators of pg_catalog. */
+struct check_env {
+	struct ctx *x;
+	const struct relinfo *ri;
+};
+
+static const char *check_column(void *ctx, long attno, unsigned *typid)
+{
+	const struct relinfo *ri = ((struct check_env *)ctx)->ri;
+	if (!ri || attno <= 0 || attno >= ri->ncols || !ri->cols[attno].pgq)
+		return NULL;
+	*typid = ri->cols[attno].typid;
+	return ri->cols[attno].pgq;
+}
+
+static const char *check_oper(void *ctx, unsigned opno, unsigned left, unsigned right)
+{
+	struct ctx *x = ((struct check_env *)ctx)->x;
+	char key[24];
+	const struct operinfo *op = map_get(&x->opers, decimal((long)opno, key));
+	return op && op->left == left && op->right == right ? op->name : NULL;
+}
+
+/* pg_get_constraintdef() of a CHECK without its NOT VALID flag, or NULL (left to the server). */
+static const char *compose_check(struct ctx *x, const char *conrelid, const char *conbin, bool noinherit)
+{
+	if (!x->compose)
+		return NULL;
+	struct check_env ce = { x, map_get(&x->relinfo, conrelid) };
+	const struct deparse_env env = { check_column, check_oper, &ce };
+	struct buf b = BUF_INIT;
+	buf_adds(&b, "CHECK (");
+	const char *result = NULL;
+	if (deparse_check(conbin, &env, &b)) {
+		buf_adds(&b, noinherit ? ") NO INHERIT" : ")");
+		result = model_strdup(x->m, b.s);
+	}
+	buf_release(&b);
+	return result;
 }
 
 static const char *fk_action(char a)
@@ -1160,7 +1268,9 @@ static const char *compose_constraint(struct ctx *x, const PGresult *r, int row,
 		buf_adds(&b, "FOREIGN KEY (");
 		if (!column_list(&b, ri, keys, nkeys))
 			goto out;
-		buf_printf(&b, ") REFERENCES %s(", fr->pgname);
+		buf_adds(&b, ") REFERENCES ");
+		buf_adds(&b, fr->pgname);
+		buf_addch(&b, '(');
 		if (!column_list(&b, fr, fkeys, nfkeys))
 			goto out;
 		buf_addch(&b, ')');
@@ -1172,10 +1282,14 @@ static const char *compose_constraint(struct ctx *x, const PGresult *r, int row,
 		else if (match != 's')
 			goto out;
 		const char *upd = fk_action(val(r, row, f[F_UPD])[0]), *del = fk_action(val(r, row, f[F_DEL])[0]);
-		if (upd)
-			buf_printf(&b, " ON UPDATE%s", upd);
-		if (del)
-			buf_printf(&b, " ON DELETE%s", del);
+		if (upd) {
+			buf_adds(&b, " ON UPDATE");
+			buf_adds(&b, upd);
+		}
+		if (del) {
+			buf_adds(&b, " ON DELETE");
+			buf_adds(&b, del);
+		}
 		if (val(r, row, f[F_SETCOLS])) {
 			buf_adds(&b, " (");
 			if (!column_list(&b, ri, setcols, nset))
@@ -1194,7 +1308,7 @@ static int load_constraints(struct ctx *x, PGresult *r)
 	int f_oid = fnum(r, "oid"), f_rel = fnum(r, "conrelid"), f_name = fnum(r, "conname"),
 	    f_type = fnum(r, "contype"), f_defer = fnum(r, "condeferrable"),
 	    f_deferred = fnum(r, "condeferred"), f_valid = fnum(r, "convalidated"),
-	    f_enf = fnum(r, "conenforced");
+	    f_enf = fnum(r, "conenforced"), f_noinh = fnum(r, "connoinherit"), f_conbin = fnum(r, "conbin");
 	const int f[] = { f_type, f_rel, fnum(r, "conkey"), fnum(r, "confrelid"), fnum(r, "confkey"),
 			  fnum(r, "confupdtype"), fnum(r, "confdeltype"), fnum(r, "confmatchtype"),
 			  fnum(r, "confdelsetcols"), fnum(r, "conindid") };
@@ -1214,8 +1328,10 @@ static int load_constraints(struct ctx *x, PGresult *r)
 		for (size_t k = 0; k < sizeof(types) / sizeof(types[0]); k += 2)
 			if (!strcmp(types[k], t))
 				model_set_owned(x->m, o, "constraint_type", types[k + 1], ATTR_NODIFF);
-		/* CHECK and EXCLUDE: from the server, at the end (load_server_constraints) */
-		const char *def = compose_constraint(x, r, i, f);
+		/* EXCLUDE and the rest: from the server (helper_send(), run_deferred()) */
+		const char *def = t[0] == 'c' ? compose_check(x, val(r, i, f_rel), val(r, i, f_conbin),
+							     is_true(r, i, f_noinh))
+					       : compose_constraint(x, r, i, f);
 		model_set_owned(x->m, o, "definition", def, 0);
 		model_set(x->m, o, "deferrable", !deferrable ? "NOT DEFERRABLE" :
 			  deferred ? "DEFERRABLE INITIALLY DEFERRED" : "DEFERRABLE INITIALLY IMMEDIATE", 0);
@@ -1223,29 +1339,14 @@ static int load_constraints(struct ctx *x, PGresult *r)
 		if (x->version >= 180000)
 			model_set(x->m, o, "enforced", enf ? "true" : "false", 0);
 		model_set(x->m, o, "comment", comment_of(x, 'c', oid, "0"), 0);
-		if (!def && (t[0] == 'p' || t[0] == 'u' || t[0] == 'f'))
+		if (!def)
 			defer(x, 'c', oid, o);
 		map_put(&x->cons, key_of(x, oid), o);
 	}
 	return 0;
 }
 
-/*
- * CHECK and EXCLUDE constraints: their expressions only the server can
- * print. Deparsing them opens each table, the dearest read of all, so it is
- * the last query sent: the server works on it while the earlier results are
- * loaded.
- */
-static char *sql_server_constraints(const struct ctx *x)
-{
-	(void)x;
-	return xstrdup(
-		"SELECT co.oid, pg_catalog.pg_get_constraintdef(co.oid) AS def "
-		"FROM pg_catalog.pg_constraint co JOIN pg_catalog.pg_class c ON c.oid = co.conrelid"
-		" WHERE c.relnamespace IN " SCHEMAS " AND c.relkind IN ('r', 'p')"
-		" AND co.contype IN ('c', 'x') AND co.conislocal AND co.conparentid = 0");
-}
-
+/* Definitions the helper session printed (helper_send). */
 static int load_server_constraints(struct ctx *x, PGresult *r)
 {
 	int f_oid = fnum(r, "oid"), f_def = fnum(r, "def");
@@ -1792,21 +1893,23 @@ static void reader_stop(struct reader *rd, pthread_t th, bool started)
 	" pg_catalog.set_config('jit', 'off', true)"
 
 /*
- * A second session for the CHECK and EXCLUDE definitions, the dearest read
- * (each opens its table): it runs them on the server's other core while the
- * main session reads everything else, in the same snapshot
- * (pg_export_snapshot, as pg_dump --jobs does). Not inside the caller's
- * transaction (apply --dry-run: a second session cannot see its changes),
- * and never required: when it cannot be had, the main session reads them
- * last. Sets x->helper when the session is reading.
+ * A second session for the constraint definitions only the server can print
+ * (EXCLUDE, CHECKs deparse_check() does not handle): pg_get_constraintdef
+ * opens each table, the dearest read of all, so the helper runs them on the
+ * server's other core while the main session reads on, in the same snapshot
+ * (pg_export_snapshot, as pg_dump --jobs does). Opened before the reads
+ * start and given its query as soon as the constraints are loaded
+ * (helper_send). Not inside the caller's transaction (apply --dry-run: a
+ * second session cannot see its changes), and never required: without it
+ * the main session prints them last (run_deferred). Sets x->helper.
  */
-static void open_helper(struct ctx *x, const char *const *params)
+static void open_helper(struct ctx *x)
 {
-	if (x->o->in_transaction || getenv("SSOT_CATALOG_ONE_SESSION"))
+	if (x->o->in_transaction || !x->compose || getenv("SSOT_CATALOG_ONE_SESSION"))
 		return;
 	PGresult *r = PQexec(x->c, "SELECT pg_catalog.pg_export_snapshot()");
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		PQclear(r);	/* e.g. a server that cannot export: read them here */
+		PQclear(r);	/* e.g. a server that cannot export: print them here */
 		return;
 	}
 	char *snap = xstrdup(PQgetvalue(r, 0, 0));
@@ -1839,18 +1942,48 @@ static void open_helper(struct ctx *x, const char *const *params)
 		PQclear(r);
 	}
 	free(begin);
-	char *sql = sql_server_constraints(x);
-	ok = ok && PQsendQueryParams(h, sql, 3, NULL, params, NULL, NULL, 0) == 1;
-	free(sql);
 	if (!ok) {
 		PQfinish(h);
 		return;
 	}
 	x->helper = h;
+}
+
+/*
+ * Give the helper the constraints deferred so far (the constraints are
+ * loaded): it prints them while the main session reads on. A helper with
+ * nothing to print is closed.
+ */
+static void helper_send(struct ctx *x)
+{
+	struct buf oids = BUF_INIT;
+	buf_addch(&oids, '{');
+	for (size_t i = 0; i < x->deferred.n; i++) {
+		if (x->deferred.v[i].kind != 'c')
+			continue;
+		if (oids.len > 1)
+			buf_addch(&oids, ',');
+		buf_adds(&oids, x->deferred.v[i].oid);
+	}
+	buf_addch(&oids, '}');
+	const char *params[1] = { oids.s };
+	bool sent = oids.len > 2 &&
+		    PQsendQueryParams(x->helper, "SELECT u.oid, pg_catalog.pg_get_constraintdef(u.oid) AS def"
+				      " FROM pg_catalog.unnest($1::pg_catalog.oid[]) u(oid)",
+				      1, NULL, params, NULL, NULL, 0) == 1;
+	buf_release(&oids);
+	if (!sent) {
+		PQfinish(x->helper);	/* nothing to print, or it cannot: run_deferred() prints them */
+		x->helper = NULL;
+		return;
+	}
+	for (size_t i = 0; i < x->deferred.n; i++)
+		if (x->deferred.v[i].kind == 'c')
+			x->deferred.v[i].sent = true;
 	x->helper_t0 = now_ms();
 	/* read as it comes, or the server stops when its socket buffer is full */
 	x->helper_rd = xcalloc(1, sizeof(*x->helper_rd));
-	*x->helper_rd = (struct reader){ .c = h, .expected = 1, .results = &x->helper_result };
+	*x->helper_rd = (struct reader){ .c = x->helper, .expected = 1, .results = &x->helper_result };
 	x->helper_threaded = reader_start(x->helper_rd, &x->helper_th);
 }
 
@@ -1859,6 +1992,11 @@ static int finish_helper(struct ctx *x, bool failed)
 {
 	PGconn *h = x->helper;
 	int rc = 0;
+	if (!x->helper_rd) {	/* never given its query (the reads failed before the constraints) */
+		PQfinish(h);
+		x->helper = NULL;
+		return 0;
+	}
 	if (failed) {
 		PGcancel *cancel = PQgetCancel(h);
 		char errbuf[256];
@@ -1877,11 +2015,11 @@ static int finish_helper(struct ctx *x, bool failed)
 		x->m->queries++;
 		if (PQresultStatus(r) == PGRES_TUPLES_OK) {
 			if (x->o->trace)
-				x->o->trace(x->o->trace_ctx, "check and exclusion constraints (second session)",
+				x->o->trace(x->o->trace_ctx, "constraint definitions left to the server (second session)",
 					    PQntuples(r), now_ms() - x->helper_t0);
 			rc = load_server_constraints(x, r);
 		} else {
-			buf_printf(x->err, "cannot read check and exclusion constraints from the catalog: %s",
+			buf_printf(x->err, "cannot read constraint definitions from the catalog: %s",
 				   r ? PQresultErrorMessage(r) : PQerrorMessage(h));
 			buf_rtrim(x->err);
 			rc = -1;
@@ -1905,7 +2043,6 @@ static const struct step {
 #define STEP_ALWAYS 0
 #define STEP_GRANTS 1
 #define STEP_DEPS 2
-#define STEP_CHECKS 3	/* here unless a second session reads them (open_helper) */
 	{ "schemas", sql_schemas, load_schemas, STEP_ALWAYS },
 	{ "extensions", sql_extensions, load_extensions, STEP_ALWAYS },
 	{ "types", sql_types, load_types, STEP_ALWAYS },
@@ -1920,6 +2057,7 @@ static const struct step {
 	{ "column defaults", sql_defaults, load_defaults, STEP_ALWAYS },
 	{ "b-tree operator classes", sql_btree_opclasses, load_btree_opclasses, STEP_ALWAYS },
 	{ "indexes", sql_indexes, load_indexes, STEP_ALWAYS },
+	{ "operators", sql_operators, load_operators, STEP_ALWAYS },
 	{ "constraints", sql_constraints, load_constraints, STEP_ALWAYS },
 	{ "functions", sql_functions, load_functions, STEP_ALWAYS },
 	{ "triggers", sql_triggers, load_triggers, STEP_ALWAYS },
@@ -1927,14 +2065,13 @@ static const struct step {
 	{ "privileges", sql_grants, load_grants, STEP_GRANTS },
 	{ "unsupported objects", sql_unsupported, load_unsupported, STEP_ALWAYS },
 	{ "dependencies", sql_deps, load_deps, STEP_DEPS },
-	{ "check and exclusion constraints", sql_server_constraints, load_server_constraints, STEP_CHECKS },
 };
 #define NSTEPS (sizeof(steps) / sizeof(steps[0]))
 
 static bool step_wanted(const struct ctx *x, const struct step *st)
 {
 	return st->when == STEP_ALWAYS || (st->when == STEP_GRANTS && x->o->grants) ||
-	       (st->when == STEP_DEPS && x->o->deps) || (st->when == STEP_CHECKS && !x->helper);
+	       (st->when == STEP_DEPS && x->o->deps);
 }
 
 /* A text[] literal of `list` ("{"a","b"}"), for $2 and $3. */
@@ -1969,7 +2106,7 @@ static int run_steps(struct ctx *x)
 	size_t sent = 0;
 	const struct step *order[NSTEPS];
 
-	open_helper(x, params);
+	open_helper(x);
 	if (PQenterPipelineMode(x->c) != 1) {
 		buf_printf(x->err, "cannot read the catalog: %s", PQerrorMessage(x->c));
 		buf_rtrim(x->err);
@@ -2014,6 +2151,8 @@ static int run_steps(struct ctx *x)
 				x->o->trace(x->o->trace_ctx, order[i]->what, PQntuples(r), now_ms() - t0);
 			if (rc == 0 && order[i]->load(x, r) < 0)
 				rc = -1;
+			if (rc == 0 && order[i]->load == load_constraints && x->helper)
+				helper_send(x);
 		} else if (rc == 0) {
 			buf_printf(x->err, "cannot read %s from the catalog: %s", order[i]->what,
 				   st == PGRES_PIPELINE_ABORTED ? "aborted" : PQresultErrorMessage(r));
@@ -2040,10 +2179,17 @@ static int run_steps(struct ctx *x)
  */
 static int run_deferred(struct ctx *x)
 {
+	size_t unsent = 0;
+	for (size_t i = 0; i < x->deferred.n; i++)
+		unsent += !x->deferred.v[i].sent;
+	if (!unsent)
+		return 0;
 	struct buf cons = BUF_INIT, idx = BUF_INIT;
 	buf_addch(&cons, '{');
 	buf_addch(&idx, '{');
 	for (size_t i = 0; i < x->deferred.n; i++) {
+		if (x->deferred.v[i].sent)
+			continue;
 		struct buf *b = x->deferred.v[i].kind == 'c' ? &cons : &idx;
 		if (b->len > 1)
 			buf_addch(b, ',');
@@ -2156,6 +2302,7 @@ static int load(PGconn *c, const struct catalog_opts *o, struct model *m, struct
 	map_release(&x.idxinfo);
 	map_release(&x.comments);
 	map_release(&x.btree_default);
+	map_release(&x.opers);
 	map_release(&x.typcoll);
 	map_release(&x.collnames);
 	VEC_FREE(&x.deferred);

@@ -145,7 +145,7 @@ struct mobj *model_add_unsupported(struct model *m, const char *what, const char
 void model_set_owned(struct model *m, struct mobj *o, const char *name, const char *value, unsigned flags)
 {
 	for (unsigned i = 0; i < o->nattrs; i++)
-		if (!strcmp(o->attrs[i].name, name)) {
+		if (o->attrs[i].name == name || (o->attrs[i].name[0] == name[0] && !strcmp(o->attrs[i].name, name))) {
 			o->attrs[i].value = value;
 			o->attrs[i].flags = flags;
 			return;
@@ -222,6 +222,15 @@ void model_add_dep(struct model *m, struct mobj *o, struct mobj *dep)
 
 /* ---- JSON ---- */
 
+/* The bytes a JSON string holds as they are: printable ASCII but the quote and the backslash. */
+static bool json_plain[256];
+
+static void __attribute__((constructor)) json_plain_init(void)
+{
+	for (int c = 0x20; c < 0x80; c++)
+		json_plain[c] = c != '"' && c != '\\';
+}
+
 /* A JSON string literal; bytes that are not valid UTF-8 become U+FFFD. */
 static void put_json_string(struct buf *out, const char *s)
 {
@@ -234,7 +243,7 @@ static void put_json_string(struct buf *out, const char *s)
 	while (*p) {
 		/* the common case: a run of printable ASCII with nothing to escape */
 		const unsigned char *run = p;
-		while (*p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
+		while (json_plain[*p])
 			p++;
 		if (p > run)
 			buf_add(out, run, (size_t)(p - run));

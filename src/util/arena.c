@@ -1,6 +1,7 @@
 #include "util/arena.h"
 #include "util/xalloc.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,12 +18,22 @@ void arena_init(struct arena *a)
 	arena_init_blocks(a, ARENA_BLOCK);
 }
 
-void arena_init_blocks(struct arena *a, size_t block)
+/* SSOT_ARENA_MALLOC, read once (arenas are made by the thousand: one per function body linted). */
+static int debug_malloc;
+static pthread_once_t debug_once = PTHREAD_ONCE_INIT;
+
+static void read_debug_malloc(void)
 {
 	const char *e = getenv("SSOT_ARENA_MALLOC");
+	debug_malloc = e && *e && strcmp(e, "0") != 0;
+}
+
+void arena_init_blocks(struct arena *a, size_t block)
+{
+	pthread_once(&debug_once, read_debug_malloc);
 	a->head = NULL;
 	a->block = block;
-	a->debug_malloc = e && *e && strcmp(e, "0") != 0;
+	a->debug_malloc = debug_malloc;
 }
 
 void arena_release(struct arena *a)
@@ -46,7 +57,8 @@ static struct arena_block *new_block(struct arena *a, size_t cap)
 	return b;
 }
 
-void *arena_alloc(struct arena *a, size_t n)
+/* n bytes, 16-byte aligned, not cleared. */
+static void *alloc_raw(struct arena *a, size_t n)
 {
 	n = (n + 15) & ~(size_t)15;
 	if (!n)
@@ -63,13 +75,18 @@ void *arena_alloc(struct arena *a, size_t n)
 			own->next = NULL;
 			a->head = own;
 		}
-		memset(own->data, 0, n);
 		return own->data;
 	}
 	if (!b || b->cap - b->used < n)
 		b = new_block(a, a->block);
 	void *p = b->data + b->used;
 	b->used += n;
+	return p;
+}
+
+void *arena_alloc(struct arena *a, size_t n)
+{
+	void *p = alloc_raw(a, n);
 	memset(p, 0, n);
 	return p;
 }
@@ -77,7 +94,7 @@ void *arena_alloc(struct arena *a, size_t n)
 char *arena_strndup(struct arena *a, const char *s, size_t n)
 {
 	size_t len = strnlen(s, n);
-	char *p = arena_alloc(a, len + 1);
+	char *p = alloc_raw(a, len + 1);
 	memcpy(p, s, len);
 	p[len] = '\0';
 	return p;

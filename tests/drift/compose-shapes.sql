@@ -63,6 +63,36 @@ CREATE INDEX part_at_idx ON shapes.part (at);
 CREATE INDEX part_2026_own_idx ON shapes.part_2026 (id DESC);
 
 CREATE TABLE shapes.ex (r int4range, EXCLUDE USING gist (r WITH &&));
+
+-- CHECK expressions: composed from pg_constraint.conbin (src/deparse.c) ...
+CREATE TABLE shapes.checks (
+  qty int, big bigint, small smallint, flag boolean, "Weird Col" int, a int, b int, t text, n numeric,
+  v varchar(10), d date, "select" int,
+  CONSTRAINT c_ge CHECK (qty >= 0),
+  CONSTRAINT c_cross CHECK (big >= 0 AND small < 10),
+  CONSTRAINT c_neg CHECK (qty > -5),
+  CONSTRAINT c_min CHECK (qty > -2147483648 AND qty <> 2147483647),
+  CONSTRAINT c_bool CHECK (flag = true OR flag = false),
+  CONSTRAINT c_bare CHECK (flag),
+  CONSTRAINT c_not CHECK (NOT flag OR NOT (qty = 3)),
+  CONSTRAINT c_null CHECK (a IS NOT NULL AND (b IS NULL OR b > a)),
+  CONSTRAINT c_quoted CHECK ("Weird Col" > 0 AND "select" < 100),
+  CONSTRAINT c_arith CHECK (a + b > 0),
+  CONSTRAINT c_text CHECK (t <> '' AND t <> 'it''s'),
+  CONSTRAINT c_nested CHECK (a = b OR a = 1 AND b = 2 OR NOT (a < b AND b < 3))
+);
+ALTER TABLE shapes.checks ADD CONSTRAINT c_noinherit CHECK (qty < 1000) NO INHERIT;
+ALTER TABLE shapes.checks ADD CONSTRAINT c_notvalid CHECK (a > 2) NOT VALID;
+-- ... and left to the server: casts, functions, IN lists, other constants
+ALTER TABLE shapes.checks ADD CONSTRAINT s_bigint CHECK (big > 5000000000),
+  ADD CONSTRAINT s_numeric CHECK (n > 0),
+  ADD CONSTRAINT s_in CHECK (t IN ('a', 'b')),
+  ADD CONSTRAINT s_func CHECK (char_length(t) < 100),
+  ADD CONSTRAINT s_varchar CHECK (v <> 'x'),
+  ADD CONSTRAINT s_date CHECK (d > '2020-01-01'),
+  ADD CONSTRAINT s_collate CHECK (t < 'm' COLLATE "C"),
+  ADD CONSTRAINT s_unicode CHECK (t <> 'é'),
+  ADD CONSTRAINT s_backslash CHECK (t <> 'a\b');
 COMMENT ON INDEX shapes.child_xyz_idx IS 'composed';
 COMMENT ON CONSTRAINT child_parent_fk ON shapes.child IS 'fk';
 COMMENT ON COLUMN shapes.child.x IS 'x';

@@ -334,12 +334,23 @@ is($composed->{rc}, 0, 'inspect of index and constraint shapes') or diag($compos
 	is($composed->{out}, $server->{out}, 'and in one session');
 }
 {
+	local $ENV{SSOT_CATALOG_ONE_SESSION} = 1;
+	my $one = $p->ssot('inspect', '--db', $shapes, '--format', 'json');
+	is($composed->{out}, $one->{out}, 'composed in one session: what the helper printed, the main session prints');
+}
+{
 	my $m = decode_json($composed->{out});
 	my %def = map { $_->{object} => $_->{attributes}{definition} } grep { $_->{attributes}{definition} } @{ $m->{objects} };
 	is($def{'shapes.child_desc_idx'}, 'CREATE INDEX child_desc_idx ON shapes.child USING btree (x DESC NULLS LAST, y, z DESC)',
 		'a composed index: DESC / NULLS as the server prints them');
 	is($def{'shapes.parent.parent_ab_key'}, 'UNIQUE NULLS NOT DISTINCT (a, b) INCLUDE (c, "Order")',
 		'a composed unique constraint: NULLS NOT DISTINCT and INCLUDE');
+	is($def{'shapes.checks.c_nested'}, 'CHECK (((a = b) OR ((a = 1) AND (b = 2)) OR (NOT ((a < b) AND (b < 3)))))',
+		'a composed CHECK: every operator and boolean in parentheses');
+	is($def{'shapes.checks.c_text'}, "CHECK (((t <> ''::text) AND (t <> 'it''s'::text)))",
+		'a composed CHECK: text constants quoted and labelled');
+	is($def{'shapes.checks.c_noinherit'}, 'CHECK ((qty < 1000)) NO INHERIT', 'a composed CHECK: NO INHERIT');
+	is($def{'shapes.checks.s_in'}, "CHECK ((t = ANY (ARRAY['a'::text, 'b'::text])))", 'a CHECK left to the server');
 	is($def{'shapes.child.child_parent_fk'},
 		'FOREIGN KEY (parent_id) REFERENCES shapes.parent(id) MATCH FULL ON UPDATE CASCADE ON DELETE SET NULL (parent_id)',
 		'a composed foreign key: match type, actions and SET NULL columns');

@@ -1,0 +1,406 @@
+#include "deparse.h"
+
+#include "util/arena.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- reading nodeToString() text ------------------------------------------------ */
+
+/*
+ * The text is "{NAME :field value :field value ...}", a value being a
+ * token, "<>" (NULL), a node, a list "( ... )" of nodes or tokens, or, for
+ * a Const's :constvalue, "<length> [ b b ... ]" (the datum's bytes, signed).
+ */
+struct tok {
+	const char *s;
+	size_t n;
+};
+
+enum vkind { V_NULL, V_TOKEN, V_NODE, V_LIST, V_DATUM };
+
+struct pnode;
+
+struct val {
+	enum vkind kind;
+	struct tok t;			/* V_TOKEN */
+	struct pnode *node;		/* V_NODE */
+	struct val *items;		/* V_LIST */
+	int nitems;
+	unsigned char *bytes;		/* V_DATUM */
+	int nbytes;
+};
+
+struct field {
+	struct tok name;
+	struct val v;
+	struct field *next;
+};
+
+struct pnode {
+	struct tok name;
+	struct field *fields, **tail;
+	int nf;
+};
+
+struct reader {
+	const char *s;
+	struct arena *a;
+	int depth;
+};
+
+static void blanks(struct reader *r)
+{
+	while (*r->s == ' ' || *r->s == '\n' || *r->s == '\t' || *r->s == '\r')
+		r->s++;
+}
+
+/* The bytes that end a token (and NUL). */
+static const bool token_end[256] = {
+	[0] = true, [' '] = true, ['\n'] = true, ['\t'] = true, ['\r'] = true, ['('] = true, [')'] = true,
+	['{'] = true, ['}'] = true, ['['] = true, [']'] = true,
+};
+
+/* A token: up to a blank or a bracket (a backslash escapes the next byte). */
+static bool token(struct reader *r, struct tok *t)
+{
+	blanks(r);
+	const char *b = r->s;
+	while (!token_end[(unsigned char)*r->s]) {
+		if (*r->s == '\\' && r->s[1])
+			r->s++;
+		r->s++;
+	}
+	t->s = b;
+	t->n = (size_t)(r->s - b);
+	return t->n > 0;
+}
+
+static bool tok_is(struct tok t, const char *s)
+{
+	return t.n == strlen(s) && !memcmp(t.s, s, t.n);
+}
+
+static bool tok_long(struct tok t, long *out)
+{
+	size_t i = t.n && t.s[0] == '-';
+	if (i == t.n || t.n - i > 18)
+		return false;
+	long v = 0;
+	for (; i < t.n; i++) {
+		if (t.s[i] < '0' || t.s[i] > '9')
+			return false;
+		v = v * 10 + (t.s[i] - '0');
+	}
+	*out = t.s[0] == '-' ? -v : v;
+	return true;
+}
+
+static bool node(struct reader *r, struct pnode **out);
+
+static bool datum(struct reader *r, struct val *v)
+{
+	struct tok t;
+	long len;
+	if (!token(r, &t))
+		return false;
+	if (tok_is(t, "<>")) {
+		v->kind = V_NULL;
+		return true;
+	}
+	if (!tok_long(t, &len) || len < 0 || len > 4096)
+		return false;
+	blanks(r);
+	if (*r->s != '[')
+		return false;
+	r->s++;
+	v->kind = V_DATUM;
+	v->bytes = arena_alloc(r->a, (size_t)len + 8);
+	v->nbytes = 0;
+	for (;;) {
+		blanks(r);
+		if (*r->s == ']') {
+			r->s++;
+			return true;
+		}
+		long b;
+		if (!token(r, &t) || !tok_long(t, &b) || b < -128 || b > 255 || v->nbytes >= len + 8)
+			return false;
+		v->bytes[v->nbytes++] = (unsigned char)b;
+	}
+}
+
+static bool value(struct reader *r, struct val *v)
+{
+	blanks(r);
+	if (*r->s == '{') {
+		v->kind = V_NODE;
+		return node(r, &v->node);
+	}
+	if (*r->s == '(') {
+		r->s++;
+		int cap = 4;
+		v->kind = V_LIST;
+		v->nitems = 0;
+		v->items = arena_alloc(r->a, (size_t)cap * sizeof(*v->items));
+		for (;;) {
+			blanks(r);
+			if (*r->s == ')') {
+				r->s++;
+				return true;
+			}
+			if (!*r->s)
+				return false;
+			if (v->nitems == cap) {
+				struct val *more = arena_alloc(r->a, (size_t)cap * 2 * sizeof(*more));
+				memcpy(more, v->items, (size_t)cap * sizeof(*more));
+				v->items = more;
+				cap *= 2;
+			}
+			if (!value(r, &v->items[v->nitems++]))
+				return false;
+		}
+	}
+	if (!token(r, &v->t))
+		return false;
+	v->kind = tok_is(v->t, "<>") ? V_NULL : V_TOKEN;
+	return true;
+}
+
+static bool node(struct reader *r, struct pnode **out)
+{
+	blanks(r);
+	if (*r->s != '{' || ++r->depth > 64)
+		return false;
+	r->s++;
+	struct pnode *n = arena_alloc(r->a, sizeof(*n));
+	n->tail = &n->fields;
+	if (!token(r, &n->name))
+		return false;
+	for (;;) {
+		blanks(r);
+		if (*r->s == '}') {
+			r->s++;
+			r->depth--;
+			*out = n;
+			return true;
+		}
+		if (*r->s != ':' || n->nf == 64)
+			return false;
+		r->s++;
+		struct field *f = arena_alloc(r->a, sizeof(*f));
+		*n->tail = f;
+		n->tail = &f->next;
+		n->nf++;
+		if (!token(r, &f->name))
+			return false;
+		if (!(tok_is(f->name, "constvalue") ? datum(r, &f->v) : value(r, &f->v)))
+			return false;
+	}
+}
+
+static const struct val *field(const struct pnode *n, const char *name)
+{
+	for (const struct field *f = n->fields; f; f = f->next)
+		if (tok_is(f->name, name))
+			return &f->v;
+	return NULL;
+}
+
+static bool field_long(const struct pnode *n, const char *name, long *out)
+{
+	const struct val *v = field(n, name);
+	return v && v->kind == V_TOKEN && tok_long(v->t, out);
+}
+
+static bool field_is(const struct pnode *n, const char *name, const char *want)
+{
+	const struct val *v = field(n, name);
+	return v && v->kind == V_TOKEN && tok_is(v->t, want);
+}
+
+/* ---- printing as ruleutils.c does ------------------------------------------------ */
+
+enum { BOOLOID = 16, INT8OID = 20, INT2OID = 21, INT4OID = 23, TEXTOID = 25, DEFAULT_COLLATION_OID = 100 };
+
+/* Types IS [NOT] NULL is printed for as such (not composite: ruleutils prints those another way). */
+static bool scalar_type(unsigned t)
+{
+	static const unsigned scalars[] = { 16, 17, 18, 19, 20, 21, 23, 25, 26, 114, 700, 701, 1042, 1043,
+					    1082, 1083, 1114, 1184, 1186, 1266, 1700, 2950, 3802 };
+	for (size_t i = 0; i < sizeof(scalars) / sizeof(scalars[0]); i++)
+		if (scalars[i] == t)
+			return true;
+	return false;
+}
+
+static bool expr(const struct pnode *n, const struct deparse_env *env, struct buf *b, unsigned *type);
+
+/* The datum bytes of a by-value Const as the signed 64-bit value of a little-endian server. */
+static bool byval_le(const struct val *v, int64_t *out)
+{
+	if (!v || v->kind != V_DATUM || v->nbytes != 8)
+		return false;
+	uint64_t u = 0;
+	for (int i = 7; i >= 0; i--)
+		u = u << 8 | v->bytes[i];
+	*out = (int64_t)u;
+	return true;
+}
+
+static bool print_const(const struct pnode *n, struct buf *b, unsigned *type)
+{
+	long t, coll;
+	if (!field_long(n, "consttype", &t) || !field_is(n, "constisnull", "false") ||
+	    !field_long(n, "constcollid", &coll))
+		return false;
+	const struct val *v = field(n, "constvalue");
+	int64_t x;
+	*type = (unsigned)t;
+	switch (t) {
+	case INT4OID:
+		/*
+		 * Sign-extended to 8 bytes on a little-endian server; a big-endian
+		 * one stores it the other way round, which this check refuses
+		 * (but for 0 and -1, the same both ways).
+		 */
+		if (!byval_le(v, &x) || x < INT32_MIN || x > INT32_MAX || coll != 0)
+			return false;
+		if (x >= 0)
+			buf_printf(b, "%lld", (long long)x);
+		else
+			buf_printf(b, "'%lld'::integer", (long long)x);
+		return true;
+	case BOOLOID:
+		if (!byval_le(v, &x) || (x != 0 && x != 1) || coll != 0)
+			return false;
+		buf_adds(b, x ? "true" : "false");
+		return true;
+	case TEXTOID: {
+		/* A 4-byte varlena header (little-endian: length << 2), then the bytes. */
+		if (!v || v->kind != V_DATUM || v->nbytes < 4 || coll != DEFAULT_COLLATION_OID)
+			return false;
+		uint32_t hdr = (uint32_t)v->bytes[0] | (uint32_t)v->bytes[1] << 8 | (uint32_t)v->bytes[2] << 16 |
+			       (uint32_t)v->bytes[3] << 24;
+		if ((hdr & 3) != 0 || hdr >> 2 != (uint32_t)v->nbytes)
+			return false;
+		buf_addch(b, '\'');
+		for (int i = 4; i < v->nbytes; i++) {
+			unsigned char c = v->bytes[i];
+			/* ASCII only (the server's encoding is not known here); a backslash doubles or not by a setting */
+			if (c < 0x20 || c > 0x7e || c == '\\')
+				return false;
+			if (c == '\'')
+				buf_addch(b, '\'');
+			buf_addch(b, (char)c);
+		}
+		buf_adds(b, "'::text");
+		return true;
+	}
+	default:
+		return false;
+	}
+}
+
+static bool args_of(const struct pnode *n, const struct val **args)
+{
+	*args = field(n, "args");
+	if (!*args || (*args)->kind != V_LIST || (*args)->nitems == 0)
+		return false;
+	for (int i = 0; i < (*args)->nitems; i++)
+		if ((*args)->items[i].kind != V_NODE)
+			return false;
+	return true;
+}
+
+static bool expr(const struct pnode *n, const struct deparse_env *env, struct buf *b, unsigned *type)
+{
+	const struct val *args;
+	long v;
+	if (tok_is(n->name, "VAR")) {
+		long varno, level, attno, vartype;
+		if (!field_long(n, "varno", &varno) || varno != 1 || !field_long(n, "varlevelsup", &level) ||
+		    level != 0 || !field_long(n, "varattno", &attno) || attno <= 0 ||
+		    !field_long(n, "vartype", &vartype))
+			return false;
+		unsigned coltype;
+		const char *name = env->column(env->ctx, attno, &coltype);
+		if (!name || coltype != (unsigned)vartype)
+			return false;
+		buf_adds(b, name);
+		*type = (unsigned)vartype;
+		return true;
+	}
+	if (tok_is(n->name, "CONST"))
+		return print_const(n, b, type);
+	if (tok_is(n->name, "OPEXPR")) {
+		long opno, result;
+		if (!field_long(n, "opno", &opno) || !field_long(n, "opresulttype", &result) ||
+		    !field_is(n, "opretset", "false") || !args_of(n, &args) || args->nitems != 2)
+			return false;
+		struct buf left = BUF_INIT, right = BUF_INIT;
+		unsigned lt, rt;
+		const char *op = NULL;
+		if (expr(args->items[0].node, env, &left, &lt) && expr(args->items[1].node, env, &right, &rt))
+			op = env->oper(env->ctx, (unsigned)opno, lt, rt);
+		if (op)
+			buf_printf(b, "(%s %s %s)", left.s, op, right.s);
+		buf_release(&left);
+		buf_release(&right);
+		*type = (unsigned)result;
+		return op != NULL;
+	}
+	if (tok_is(n->name, "BOOLEXPR")) {
+		const struct val *op = field(n, "boolop");
+		if (!op || op->kind != V_TOKEN || !args_of(n, &args))
+			return false;
+		const char *sep = tok_is(op->t, "and") ? " AND " : tok_is(op->t, "or") ? " OR " : NULL;
+		bool not = tok_is(op->t, "not");
+		if ((!sep && !not) || (not && args->nitems != 1) || (sep && args->nitems < 2))
+			return false;
+		buf_adds(b, not ? "(NOT " : "(");
+		for (int i = 0; i < args->nitems; i++) {
+			unsigned t;
+			if (i)
+				buf_adds(b, sep);
+			if (!expr(args->items[i].node, env, b, &t))
+				return false;
+		}
+		buf_addch(b, ')');
+		*type = BOOLOID;
+		return true;
+	}
+	if (tok_is(n->name, "NULLTEST")) {
+		const struct val *arg = field(n, "arg");
+		unsigned t;
+		if (!arg || arg->kind != V_NODE || !field_is(n, "argisrow", "false") ||
+		    !field_long(n, "nulltesttype", &v) || (v != 0 && v != 1))
+			return false;
+		buf_addch(b, '(');
+		if (!expr(arg->node, env, b, &t) || !scalar_type(t))
+			return false;
+		buf_adds(b, v ? " IS NOT NULL)" : " IS NULL)");
+		*type = BOOLOID;
+		return true;
+	}
+	return false;
+}
+
+bool deparse_check(const char *conbin, const struct deparse_env *env, struct buf *out)
+{
+	if (!conbin)
+		return false;
+	struct arena a;
+	arena_init(&a);
+	struct reader r = { .s = conbin, .a = &a };
+	struct pnode *n;
+	struct buf b = BUF_INIT;
+	unsigned type;
+	bool ok = node(&r, &n) && (blanks(&r), *r.s == '\0') && expr(n, env, &b, &type) && type == BOOLOID;
+	if (ok)
+		buf_add(out, b.s, b.len);
+	buf_release(&b);
+	arena_release(&a);
+	return ok;
+}
