@@ -122,6 +122,7 @@ struct ctx {
 	PGresult *helper_result;
 	pthread_t helper_th;
 	bool helper_threaded;
+	bool helper_watched;	/* Ctrl-C cancels it too (conn_cancel_watch_also) */
 };
 
 /* ---- helpers ---- */
@@ -1011,7 +1012,8 @@ static char *sql_indexes(const struct ctx *x)
 		" JOIN pg_catalog.pg_namespace n ON n.oid = ic.relnamespace"
 		" JOIN pg_catalog.pg_am am ON am.oid = ic.relam"
 		" WHERE ic.relnamespace IN " SCHEMAS
-		" AND NOT EXISTS (SELECT FROM pg_catalog.pg_inherits h WHERE h.inhrelid = i.indexrelid)"
+		/* NOT IN, a hashed subplan: NOT EXISTS became an anti join that scanned pg_inherits once per index */
+		" AND i.indexrelid NOT IN (SELECT h.inhrelid FROM pg_catalog.pg_inherits h)"
 		" ORDER BY n.nspname, ic.relname", v15 ? "i.indnullsnotdistinct" : "false");
 }
 
@@ -1947,6 +1949,16 @@ static void open_helper(struct ctx *x)
 		return;
 	}
 	x->helper = h;
+	x->helper_watched = conn_cancel_watch_also(h);
+}
+
+static void close_helper(struct ctx *x)
+{
+	if (x->helper_watched)
+		conn_cancel_unwatch_also();
+	x->helper_watched = false;
+	PQfinish(x->helper);
+	x->helper = NULL;
 }
 
 /*
@@ -1973,8 +1985,7 @@ static void helper_send(struct ctx *x)
 				      1, NULL, params, NULL, NULL, 0) == 1;
 	buf_release(&oids);
 	if (!sent) {
-		PQfinish(x->helper);	/* nothing to print, or it cannot: run_deferred() prints them */
-		x->helper = NULL;
+		close_helper(x);	/* nothing to print, or it cannot: run_deferred() prints them */
 		return;
 	}
 	for (size_t i = 0; i < x->deferred.n; i++)
@@ -1987,24 +1998,28 @@ static void helper_send(struct ctx *x)
 	x->helper_threaded = reader_start(x->helper_rd, &x->helper_th);
 }
 
+/* Ask the helper's server to stop what it is running (the read failed or was interrupted). */
+static void cancel_helper(struct ctx *x)
+{
+	PGcancel *cancel = x->helper ? PQgetCancel(x->helper) : NULL;
+	char errbuf[256];
+	if (cancel) {
+		PQcancel(cancel, errbuf, sizeof(errbuf));
+		PQfreeCancel(cancel);
+	}
+}
+
 /* Load what the helper read. Returns 0, or -1 with the failure in x->err. */
 static int finish_helper(struct ctx *x, bool failed)
 {
 	PGconn *h = x->helper;
 	int rc = 0;
 	if (!x->helper_rd) {	/* never given its query (the reads failed before the constraints) */
-		PQfinish(h);
-		x->helper = NULL;
+		close_helper(x);
 		return 0;
 	}
-	if (failed) {
-		PGcancel *cancel = PQgetCancel(h);
-		char errbuf[256];
-		if (cancel) {
-			PQcancel(cancel, errbuf, sizeof(errbuf));
-			PQfreeCancel(cancel);
-		}
-	}
+	if (failed)
+		cancel_helper(x);
 	if (!x->helper_threaded)
 		reader_main(x->helper_rd);
 	PGresult *r = reader_take(x->helper_rd, 0);
@@ -2026,8 +2041,7 @@ static int finish_helper(struct ctx *x, bool failed)
 		}
 	}
 	PQclear(r);
-	PQfinish(h);
-	x->helper = NULL;
+	close_helper(x);
 	return rc;
 }
 
@@ -2039,32 +2053,33 @@ static const struct step {
 	char *(*sql)(const struct ctx *x);
 	int (*load)(struct ctx *x, PGresult *r);
 	int when;		/* STEP_ALWAYS, STEP_GRANTS, STEP_DEPS */
+	bool helper;		/* run on the second session, when there is one */
 } steps[] = {
 #define STEP_ALWAYS 0
 #define STEP_GRANTS 1
 #define STEP_DEPS 2
-	{ "schemas", sql_schemas, load_schemas, STEP_ALWAYS },
-	{ "extensions", sql_extensions, load_extensions, STEP_ALWAYS },
-	{ "types", sql_types, load_types, STEP_ALWAYS },
-	{ "composite type attributes", sql_type_attributes, load_type_attributes, STEP_ALWAYS },
-	{ "domain constraints", sql_domain_constraints, load_domain_constraints, STEP_ALWAYS },
-	{ "comments", sql_comments, load_comments, STEP_ALWAYS },
-	{ "tables and views", sql_relations, load_relations, STEP_ALWAYS },
-	{ "table parents", sql_parents, load_parents, STEP_ALWAYS },
-	{ "sequences", sql_sequences, load_sequences, STEP_ALWAYS },
-	{ "collations", sql_collations, load_collations, STEP_ALWAYS },
-	{ "columns", sql_columns, load_columns, STEP_ALWAYS },
-	{ "column defaults", sql_defaults, load_defaults, STEP_ALWAYS },
-	{ "b-tree operator classes", sql_btree_opclasses, load_btree_opclasses, STEP_ALWAYS },
-	{ "indexes", sql_indexes, load_indexes, STEP_ALWAYS },
-	{ "operators", sql_operators, load_operators, STEP_ALWAYS },
-	{ "constraints", sql_constraints, load_constraints, STEP_ALWAYS },
-	{ "functions", sql_functions, load_functions, STEP_ALWAYS },
-	{ "triggers", sql_triggers, load_triggers, STEP_ALWAYS },
-	{ "row-level security policies", sql_policies, load_policies, STEP_ALWAYS },
-	{ "privileges", sql_grants, load_grants, STEP_GRANTS },
-	{ "unsupported objects", sql_unsupported, load_unsupported, STEP_ALWAYS },
-	{ "dependencies", sql_deps, load_deps, STEP_DEPS },
+	{ "schemas", sql_schemas, load_schemas, STEP_ALWAYS, false },
+	{ "extensions", sql_extensions, load_extensions, STEP_ALWAYS, false },
+	{ "types", sql_types, load_types, STEP_ALWAYS, false },
+	{ "composite type attributes", sql_type_attributes, load_type_attributes, STEP_ALWAYS, false },
+	{ "domain constraints", sql_domain_constraints, load_domain_constraints, STEP_ALWAYS, false },
+	{ "comments", sql_comments, load_comments, STEP_ALWAYS, false },
+	{ "tables and views", sql_relations, load_relations, STEP_ALWAYS, false },
+	{ "table parents", sql_parents, load_parents, STEP_ALWAYS, false },
+	{ "sequences", sql_sequences, load_sequences, STEP_ALWAYS, false },
+	{ "collations", sql_collations, load_collations, STEP_ALWAYS, false },
+	{ "columns", sql_columns, load_columns, STEP_ALWAYS, true },
+	{ "column defaults", sql_defaults, load_defaults, STEP_ALWAYS, false },
+	{ "b-tree operator classes", sql_btree_opclasses, load_btree_opclasses, STEP_ALWAYS, true },
+	{ "indexes", sql_indexes, load_indexes, STEP_ALWAYS, false },
+	{ "operators", sql_operators, load_operators, STEP_ALWAYS, true },
+	{ "constraints", sql_constraints, load_constraints, STEP_ALWAYS, true },
+	{ "functions", sql_functions, load_functions, STEP_ALWAYS, false },
+	{ "triggers", sql_triggers, load_triggers, STEP_ALWAYS, false },
+	{ "row-level security policies", sql_policies, load_policies, STEP_ALWAYS, false },
+	{ "privileges", sql_grants, load_grants, STEP_GRANTS, false },
+	{ "unsupported objects", sql_unsupported, load_unsupported, STEP_ALWAYS, false },
+	{ "dependencies", sql_deps, load_deps, STEP_DEPS, false },
 };
 #define NSTEPS (sizeof(steps) / sizeof(steps[0]))
 
@@ -2092,10 +2107,38 @@ static char *text_array(const char *const *list, size_t n)
 	return buf_detach(&b);
 }
 
+/* One session's share of the queries, sent at once in pipeline mode and drained by a reader thread. */
+struct lane {
+	PGconn *c;
+	bool piped;		/* in pipeline mode */
+	size_t sent;
+	PGresult *results[NSTEPS];
+	struct reader rd;
+	pthread_t th;
+	bool reading, threaded;
+};
+
+/* Stop reading; false when the session would not leave pipeline mode. */
+static bool lane_stop(struct lane *l)
+{
+	if (l->reading)
+		reader_stop(&l->rd, l->th, l->threaded);
+	l->reading = false;
+	for (size_t i = 0; i < l->sent; i++)
+		PQclear(l->results[i]);	/* those not taken (after a failure) */
+	l->sent = 0;
+	bool ok = !l->piped || PQexitPipelineMode(l->c) == 1;
+	l->piped = false;
+	return ok;
+}
+
 /*
  * Send every query at once (libpq pipeline mode) and load the results in
- * order while the server computes the next ones. Returns 0, or -1 with the
- * first failure in x->err.
+ * order while the server computes the next ones. With a second session
+ * (open_helper) the indexes and constraints, the other half of the
+ * server's work, are read on it meanwhile, in the same snapshot; it then
+ * prints the constraint definitions left to the server (helper_send).
+ * Returns 0, or -1 with the first failure in x->err.
  */
 static int run_steps(struct ctx *x)
 {
@@ -2103,47 +2146,71 @@ static int run_steps(struct ctx *x)
 	char *exclude = text_array(x->o->exclude_schemas, x->o->nexclude);
 	const char *params[3] = { x->o->ledger_schema, include, exclude };
 	int rc = 0;
-	size_t sent = 0;
+	size_t n = 0;
 	const struct step *order[NSTEPS];
+	int lane_of[NSTEPS];
+	size_t index_in_lane[NSTEPS];
 
 	open_helper(x);
-	if (PQenterPipelineMode(x->c) != 1) {
-		buf_printf(x->err, "cannot read the catalog: %s", PQerrorMessage(x->c));
-		buf_rtrim(x->err);
-		free(include);
-		free(exclude);
-		return -1;
+	struct lane lanes[2] = { { .c = x->c }, { .c = x->helper } };
+	int nlanes = x->helper ? 2 : 1;
+	for (int k = 0; k < nlanes && rc == 0; k++) {
+		if (PQenterPipelineMode(lanes[k].c) != 1) {
+			buf_printf(x->err, "cannot read the catalog: %s", PQerrorMessage(lanes[k].c));
+			buf_rtrim(x->err);
+			rc = -1;
+		} else {
+			lanes[k].piped = true;
+		}
 	}
 	for (size_t i = 0; i < NSTEPS && rc == 0; i++) {
 		if (!step_wanted(x, &steps[i]))
 			continue;
+		int k = nlanes > 1 && steps[i].helper;
 		char *sql = steps[i].sql(x);
 		int nparams = strstr(sql, "$3") ? 3 : strstr(sql, "$2") ? 2 : strstr(sql, "$1") ? 1 : 0;
-		if (!PQsendQueryParams(x->c, sql, nparams, NULL, nparams ? params : NULL, NULL, NULL, 0)) {
-			buf_printf(x->err, "cannot send the catalog queries: %s", PQerrorMessage(x->c));
+		/*
+		 * In a pipeline the server holds results back until its output buffer
+		 * fills; a flush request after each query sends each as soon as it is
+		 * done, so that loading the first results overlaps computing the next.
+		 */
+		if (!PQsendQueryParams(lanes[k].c, sql, nparams, NULL, nparams ? params : NULL, NULL, NULL, 0) ||
+		    PQsendFlushRequest(lanes[k].c) != 1) {
+			buf_printf(x->err, "cannot send the catalog queries: %s", PQerrorMessage(lanes[k].c));
 			buf_rtrim(x->err);
 			rc = -1;
 		} else {
-			order[sent++] = &steps[i];
+			order[n] = &steps[i];
+			lane_of[n] = k;
+			index_in_lane[n++] = lanes[k].sent++;
 		}
 		free(sql);
 	}
-	if (PQpipelineSync(x->c) != 1 && rc == 0) {
-		buf_printf(x->err, "cannot send the catalog queries: %s", PQerrorMessage(x->c));
-		buf_rtrim(x->err);
-		rc = -1;
+	for (int k = 0; k < nlanes; k++) {
+		struct lane *l = &lanes[k];
+		if (l->piped && PQpipelineSync(l->c) != 1 && rc == 0) {
+			buf_printf(x->err, "cannot send the catalog queries: %s", PQerrorMessage(l->c));
+			buf_rtrim(x->err);
+			rc = -1;
+		}
+		l->rd = (struct reader){ .c = l->c, .expected = l->sent, .pipeline = true, .results = l->results };
+		l->threaded = reader_start(&l->rd, &l->th);
+		l->reading = true;
+		if (!l->threaded && k == 0)
+			reader_main(&l->rd);	/* no thread: read it all now (then the second lane, below) */
 	}
-
-	PGresult *results[NSTEPS] = { 0 };
-	struct reader rd = { .c = x->c, .expected = sent, .pipeline = true, .results = results };
-	pthread_t th;
-	bool threaded = reader_start(&rd, &th);
-	if (!threaded)
-		reader_main(&rd);
+	if (nlanes > 1 && !lanes[1].threaded)
+		reader_main(&lanes[1].rd);
 
 	double t0 = now_ms();
-	for (size_t i = 0; i < sent; i++) {
-		PGresult *r = reader_take(&rd, i);
+	bool cancelled = false;
+	for (size_t i = 0; i < n; i++) {
+		if (rc != 0 && !cancelled && nlanes > 1) {
+			cancel_helper(x);	/* its results are no longer wanted: do not wait for them */
+			cancelled = true;
+		}
+		struct lane *l = &lanes[lane_of[i]];
+		PGresult *r = reader_take(&l->rd, index_in_lane[i]);
 		ExecStatusType st = PQresultStatus(r);
 		x->m->queries++;
 		if (st == PGRES_TUPLES_OK) {
@@ -2151,8 +2218,6 @@ static int run_steps(struct ctx *x)
 				x->o->trace(x->o->trace_ctx, order[i]->what, PQntuples(r), now_ms() - t0);
 			if (rc == 0 && order[i]->load(x, r) < 0)
 				rc = -1;
-			if (rc == 0 && order[i]->load == load_constraints && x->helper)
-				helper_send(x);
 		} else if (rc == 0) {
 			buf_printf(x->err, "cannot read %s from the catalog: %s", order[i]->what,
 				   st == PGRES_PIPELINE_ABORTED ? "aborted" : PQresultErrorMessage(r));
@@ -2161,12 +2226,18 @@ static int run_steps(struct ctx *x)
 		}
 		PQclear(r);
 		t0 = now_ms();
+		if (rc == 0 && order[i]->load == load_constraints && x->helper) {
+			/* the constraints are the helper's last query: it is free for the definitions left over */
+			lane_stop(&lanes[1]);
+			helper_send(x);
+		}
 	}
-	reader_stop(&rd, th, threaded);
-	if (PQexitPipelineMode(x->c) != 1 && rc == 0) {
-		buf_printf(x->err, "cannot read the catalog: %s", PQerrorMessage(x->c));
-		buf_rtrim(x->err);
-		rc = -1;
+	for (int k = 0; k < nlanes; k++) {
+		if (!lane_stop(&lanes[k]) && rc == 0) {
+			buf_printf(x->err, "cannot read the catalog: %s", PQerrorMessage(lanes[k].c));
+			buf_rtrim(x->err);
+			rc = -1;
+		}
 	}
 	free(include);
 	free(exclude);

@@ -385,7 +385,7 @@ int parse_duration_ms(const char *s)
 /* ---- SIGINT ---------------------------------------------------------- */
 
 static volatile sig_atomic_t interrupted;
-static PGcancel *volatile cancel_target;
+static PGcancel *volatile cancel_target, *volatile cancel_also;
 static pthread_t main_thread;
 static bool main_thread_known;
 
@@ -399,9 +399,11 @@ void conn_cancel_from_signal(void)
 {
 	char errbuf[256];
 	interrupted = 1;
-	PGcancel *t = cancel_target;
+	PGcancel *t = cancel_target, *a = cancel_also;
 	if (t)
 		PQcancel(t, errbuf, sizeof(errbuf));
+	if (a)
+		PQcancel(a, errbuf, sizeof(errbuf));
 }
 
 bool conn_interrupted(void)
@@ -420,6 +422,21 @@ bool conn_cancel_watch(PGconn *c)
 		return false;
 	cancel_target = PQgetCancel(c);
 	return cancel_target != NULL;
+}
+
+bool conn_cancel_watch_also(PGconn *c)
+{
+	if (cancel_also || !main_thread_known || !pthread_equal(pthread_self(), main_thread))
+		return false;
+	cancel_also = PQgetCancel(c);
+	return cancel_also != NULL;
+}
+
+void conn_cancel_unwatch_also(void)
+{
+	PGcancel *a = cancel_also;
+	cancel_also = NULL;
+	PQfreeCancel(a);
 }
 
 void conn_cancel_unwatch(void)

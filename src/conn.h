@@ -99,6 +99,12 @@ bool conn_interrupted(void);
 volatile sig_atomic_t *conn_interrupt_flag(void);
 bool conn_cancel_watch(PGconn *c);
 void conn_cancel_unwatch(void);
+/*
+ * A second connection the handler cancels too (a catalog read's second
+ * session), on the same terms; undone with conn_cancel_unwatch_also().
+ */
+bool conn_cancel_watch_also(PGconn *c);
+void conn_cancel_unwatch_also(void);
 /* Block SIGINT/SIGTERM in the calling thread (before creating workers); `old` gets the previous mask. */
 void conn_block_signals(sigset_t *old);
 void conn_restore_signals(const sigset_t *old);

@@ -235,48 +235,58 @@ static void __attribute__((constructor)) json_plain_init(void)
 static void put_json_string(struct buf *out, const char *s)
 {
 	if (!s) {
-		buf_adds(out, "null");
+		buf_add(out, "null", 4);
 		return;
 	}
-	buf_addch(out, '"');
+	/*
+	 * Written straight into the buffer, grown once for the worst case (every
+	 * byte a six-byte \u escape): inspect writes a million strings.
+	 */
+	size_t len = strlen(s);
+	buf_grow(out, 6 * len + 2);
+	char *o = out->s + out->len;
+	*o++ = '"';
 	const unsigned char *p = (const unsigned char *)s;
 	while (*p) {
-		/* the common case: a run of printable ASCII with nothing to escape */
-		const unsigned char *run = p;
-		while (json_plain[*p])
-			p++;
-		if (p > run)
-			buf_add(out, run, (size_t)(p - run));
 		unsigned char c = *p;
-		if (!c)
-			break;
-		p++;
-		switch (c) {
-		case '"': buf_adds(out, "\\\""); continue;
-		case '\\': buf_adds(out, "\\\\"); continue;
-		case '\n': buf_adds(out, "\\n"); continue;
-		case '\r': buf_adds(out, "\\r"); continue;
-		case '\t': buf_adds(out, "\\t"); continue;
-		default: break;
-		}
-		if (c < 0x20) {
-			buf_printf(out, "\\u%04x", c);
+		if (json_plain[c]) {
+			*o++ = (char)c;
+			p++;
 			continue;
 		}
-		size_t n = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 0;
-		if (c > 0xF4)
-			n = 0;
+		p++;
+		const char *esc = c == '"' ? "\\\"" : c == '\\' ? "\\\\" : c == '\n' ? "\\n" : c == '\r' ? "\\r" :
+				  c == '\t' ? "\\t" : NULL;
+		if (esc) {
+			*o++ = esc[0];
+			*o++ = esc[1];
+			continue;
+		}
+		if (c < 0x20) {
+			static const char hex[] = "0123456789abcdef";
+			memcpy(o, "\\u00", 4);
+			o[4] = hex[c >> 4];
+			o[5] = hex[c & 15];
+			o += 6;
+			continue;
+		}
+		/* UTF-8: a whole valid sequence as it is, anything else as U+FFFD */
+		size_t n = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 && c < 0xF0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 0;
 		size_t k = 1;
 		while (n && k < n && (p[k - 1] & 0xC0) == 0x80)
 			k++;
 		if (!n || k < n) {
-			buf_adds(out, "\xEF\xBF\xBD");
+			memcpy(o, "\xEF\xBF\xBD", 3);
+			o += 3;
 			continue;
 		}
-		buf_add(out, p - 1, n);
+		memcpy(o, p - 1, n);
+		o += n;
 		p += n - 1;
 	}
-	buf_addch(out, '"');
+	*o++ = '"';
+	*o = '\0';
+	out->len = (size_t)(o - out->s);
 }
 
 void model_write_json(const struct model *m, FILE *out)

@@ -92,6 +92,7 @@ static void *lookup(void *h, const char *soname, const char *package, const char
 	X(int, PQenterPipelineMode, (PGconn * c), (c))                                                        \
 	X(int, PQexitPipelineMode, (PGconn * c), (c))                                                         \
 	X(int, PQpipelineSync, (PGconn * c), (c))                                                             \
+	X(int, PQsendFlushRequest, (PGconn * c), (c))                                                         \
 	X(int, PQputCopyEnd, (PGconn * c, const char *e), (c, e))                                             \
 	X(PGcancel *, PQgetCancel, (PGconn * c), (c))                                                         \
 	V(PQfreeCancel, (PGcancel * c), (c))                                                                  \

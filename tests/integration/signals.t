@@ -110,5 +110,43 @@ kill 'TERM', $holder;
 $p->sql("select pg_terminate_backend(pid) from pg_stat_activity where query like 'BEGIN; LOCK TABLE locked_v%'");
 waitpid($holder, 0);
 
+# The same when what waits is the second session: a CHECK only the server
+# prints (a function call) is printed there, and that opens the locked table.
+$p->sql("CREATE TABLE IF NOT EXISTS locked_c (t text CONSTRAINT short_t CHECK (char_length(t) < 5))");
+$holder = fork();
+if (!$holder) {
+	open(STDOUT, '>', '/dev/null');
+	exec('psql', '-X', '-q', '-d', $p->url, '-c', 'BEGIN; LOCK TABLE locked_c IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(20); COMMIT;')
+		or POSIX::_exit(127);
+}
+for (1 .. 100) {
+	last if $p->sql("select count(*) from pg_locks where relation = 'locked_c'::regclass and granted") ne '0';
+	sleep 0.1;
+}
+$pid = fork();
+if (!$pid) {
+	chdir($p->dir);
+	open(STDOUT, '>', '/dev/null');
+	open(STDERR, '>', $errfile);
+	exec($SsotTest::BIN, 'inspect', '--format', 'json') or POSIX::_exit(127);
+}
+$blocked = 0;
+for (1 .. 100) {
+	last if ($blocked = $p->sql("select count(*) from pg_locks where relation = 'locked_c'::regclass and not granted")) ne '0';
+	sleep 0.1;
+}
+is($blocked, '1', 'the second session waits for the locked table');
+$t0 = time;
+kill 'INT', $pid;
+waitpid($pid, 0);
+$took = time - $t0;
+is($? >> 8, 130, 'SIGINT while the second session waits: exit 130');
+ok($took < 3, sprintf('its read was cancelled at once (%.2f s)', $took));
+$err = do { local (@ARGV, $/) = ($errfile); <> };
+like($err, qr/interrupted while reading the catalogs/, 'says it was interrupted') or diag($err);
+kill 'TERM', $holder;
+$p->sql("select pg_terminate_backend(pid) from pg_stat_activity where query like 'BEGIN; LOCK TABLE locked_c%'");
+waitpid($holder, 0);
+
 unlink $errfile;
 done_testing();

@@ -20,6 +20,46 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <jansson.h>
+
+/* ---- the model as JSON ---- */
+
+/*
+ * model_write_json escapes what JSON must, keeps valid UTF-8 as it is and
+ * turns invalid bytes into U+FFFD; read back with jansson.
+ */
+static void test_model_json_strings(void **state)
+{
+	(void)state;
+	struct model m;
+	model_init(&m);
+	struct mobj *t = model_add(&m, OBJ_TABLE, "s", "t \"q\" \\ b", NULL, NULL, NULL);
+	assert_non_null(t);
+	model_set(&m, t, "comment", "line\nnext\ttab\r\x01\x1f caf\xc3\xa9 \xf0\x9f\x98\x80", 0);
+	model_set(&m, t, "options", "bad \xff end \xc3", 0);
+	model_set(&m, t, "partition_key", NULL, 0);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	assert_non_null(f);
+	model_write_json(&m, f);
+	fclose(f);
+	json_error_t e;
+	json_t *doc = json_loads(text, 0, &e);
+	assert_non_null(doc);
+	json_t *o = json_array_get(json_object_get(doc, "objects"), 0);
+	assert_string_equal(json_string_value(json_object_get(o, "name")), "t \"q\" \\ b");
+	json_t *a = json_object_get(o, "attributes");
+	assert_string_equal(json_string_value(json_object_get(a, "comment")),
+			    "line\nnext\ttab\r\x01\x1f caf\xc3\xa9 \xf0\x9f\x98\x80");
+	assert_string_equal(json_string_value(json_object_get(a, "options")),
+			    "bad \xef\xbf\xbd end \xef\xbf\xbd");
+	assert_null(json_object_get(a, "partition_key"));	/* unset attributes are left out */
+	assert_non_null(strstr(text, "\\u0001\\u001f"));	/* control characters as \u escapes */
+	json_decref(doc);
+	free(text);
+	model_release(&m);
+}
 
 /* ---- map ---- */
 
@@ -384,6 +424,7 @@ int main(void)
 		cmocka_unit_test(test_locate_declarations),
 		cmocka_unit_test(test_default_constraint_names),
 		cmocka_unit_test(test_parse_array),
+		cmocka_unit_test(test_model_json_strings),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
