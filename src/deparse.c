@@ -168,6 +168,51 @@ static bool value(struct reader *r, struct val *v)
 	return true;
 }
 
+/* The fields expr() reads; the others are skipped unread. */
+static bool wanted(struct tok f)
+{
+	static const char *const by_letter[][5] = {
+		['a' - 'a'] = { "args", "arg", "argisrow" },
+		['b' - 'a'] = { "boolop" },
+		['c' - 'a'] = { "consttype", "constisnull", "constcollid", "constvalue" },
+		['n' - 'a'] = { "nulltesttype" },
+		['o' - 'a'] = { "opno", "opresulttype", "opretset" },
+		['v' - 'a'] = { "varno", "varattno", "vartype", "varlevelsup" },
+	};
+	if (!f.n || f.s[0] < 'a' || f.s[0] > 'z')
+		return false;
+	for (const char *const *w = by_letter[f.s[0] - 'a']; *w; w++)
+		if (tok_is(f, *w))
+			return true;
+	return false;
+}
+
+/* Past one value without storing it: a token, or a bracketed node or list. */
+static bool skip_value(struct reader *r)
+{
+	blanks(r);
+	if (*r->s != '{' && *r->s != '(') {
+		struct tok t;
+		return token(r, &t);
+	}
+	int depth = 0;
+	do {
+		switch (*r->s) {
+		case '\0':
+			return false;
+		case '\\':
+			if (r->s[1])
+				r->s++;
+			break;
+		case '{': case '(': depth++; break;
+		case '}': case ')': depth--; break;
+		default: break;
+		}
+		r->s++;
+	} while (depth > 0);
+	return true;
+}
+
 static bool node(struct reader *r, struct pnode **out)
 {
 	blanks(r);
@@ -189,12 +234,19 @@ static bool node(struct reader *r, struct pnode **out)
 		if (*r->s != ':' || n->nf == 64)
 			return false;
 		r->s++;
+		struct tok name;
+		if (!token(r, &name))
+			return false;
+		if (!wanted(name)) {
+			if (!skip_value(r))
+				return false;
+			continue;
+		}
 		struct field *f = arena_alloc(r->a, sizeof(*f));
+		f->name = name;
 		*n->tail = f;
 		n->tail = &f->next;
 		n->nf++;
-		if (!token(r, &f->name))
-			return false;
 		if (!(tok_is(f->name, "constvalue") ? datum(r, &f->v) : value(r, &f->v)))
 			return false;
 	}
@@ -267,10 +319,21 @@ static bool print_const(const struct pnode *n, struct buf *b, unsigned *type)
 		 */
 		if (!byval_le(v, &x) || x < INT32_MIN || x > INT32_MAX || coll != 0)
 			return false;
-		if (x >= 0)
-			buf_printf(b, "%lld", (long long)x);
-		else
-			buf_printf(b, "'%lld'::integer", (long long)x);
+		{
+			char digits[24], *d = digits + sizeof(digits);
+			uint64_t u = x < 0 ? 0u - (uint64_t)x : (uint64_t)x;
+			*--d = '\0';
+			do
+				*--d = (char)('0' + u % 10);
+			while (u /= 10);
+			if (x < 0) {
+				*--d = '-';
+				buf_addch(b, '\'');
+			}
+			buf_adds(b, d);
+			if (x < 0)
+				buf_adds(b, "'::integer");
+		}
 		return true;
 	case BOOLOID:
 		if (!byval_le(v, &x) || (x != 0 && x != 1) || coll != 0)
@@ -344,8 +407,15 @@ static bool expr(const struct pnode *n, const struct deparse_env *env, struct bu
 		const char *op = NULL;
 		if (expr(args->items[0].node, env, &left, &lt) && expr(args->items[1].node, env, &right, &rt))
 			op = env->oper(env->ctx, (unsigned)opno, lt, rt);
-		if (op)
-			buf_printf(b, "(%s %s %s)", left.s, op, right.s);
+		if (op) {
+			buf_addch(b, '(');
+			buf_add(b, left.s, left.len);
+			buf_addch(b, ' ');
+			buf_adds(b, op);
+			buf_addch(b, ' ');
+			buf_add(b, right.s, right.len);
+			buf_addch(b, ')');
+		}
 		buf_release(&left);
 		buf_release(&right);
 		*type = (unsigned)result;

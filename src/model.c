@@ -94,19 +94,21 @@ struct mobj *model_add(struct model *m, enum obj_kind kind, const char *schema, 
 	if (is_child(kind) && parent) {
 		const char *k[] = { parent->key, "\x1f", kinds[kind].name, "\x1f", name };
 		key = concat(m, k, 5);
-		if (map_get(&m->by_key, key))
-			return NULL;
-		const char *i[] = { parent->id, kind == OBJ_GRANT ? " to " : ".", name };
-		id = concat(m, i, 3);
 	} else {
 		const char *k[] = { kinds[kind].name, "\x1f", schema, "\x1f", name, "\x1f", args };
 		key = concat(m, k, 7);
-		if (map_get(&m->by_key, key))
-			return NULL;
+	}
+	struct mobj *o = arena_alloc(&m->arena, sizeof(*o));
+	/* one lookup: the key is long, and hashed once */
+	if (map_put_new(&m->by_key, key, o) != o)
+		return NULL;	/* already there (the object allocated stays unused in the arena) */
+	if (is_child(kind) && parent) {
+		const char *i[] = { parent->id, kind == OBJ_GRANT ? " to " : ".", name };
+		id = concat(m, i, 3);
+	} else {
 		const char *i[] = { schema, schema ? "." : NULL, name, args ? "(" : NULL, args, args ? ")" : NULL };
 		id = concat(m, i, 6);
 	}
-	struct mobj *o = arena_alloc(&m->arena, sizeof(*o));
 	o->kind = kind;
 	o->schema = schema ? arena_strdup(&m->arena, schema) : parent ? parent->schema : NULL;
 	o->name = arena_strdup(&m->arena, name);
@@ -118,7 +120,6 @@ struct mobj *model_add(struct model *m, enum obj_kind kind, const char *schema, 
 	o->seq = m->objs.n;
 	o->cap_attrs = kinds[kind].attrs;
 	o->attrs = arena_alloc(&m->arena, o->cap_attrs * sizeof(*o->attrs));
-	map_put(&m->by_key, o->key, o);
 	VEC_PUSH(&m->objs, o);
 	return o;
 }
@@ -231,6 +232,20 @@ static void __attribute__((constructor)) json_plain_init(void)
 		json_plain[c] = c != '"' && c != '\\';
 }
 
+/*
+ * Whether none of the eight bytes in v needs escaping: all below 0x80, none
+ * below 0x20, none a quote or a backslash (the usual has-a-zero-byte trick,
+ * on v and on v with the quote and the backslash XORed away).
+ */
+static inline bool plain8(uint64_t v)
+{
+	const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+	if (v & high)
+		return false;
+	uint64_t q = v ^ (ones * '"'), b = v ^ (ones * '\\');
+	return !(((v - ones * 0x20) | (q - ones) | (b - ones)) & high);
+}
+
 /* A JSON string literal; bytes that are not valid UTF-8 become U+FFFD. */
 static void put_json_string(struct buf *out, const char *s)
 {
@@ -246,9 +261,18 @@ static void put_json_string(struct buf *out, const char *s)
 	buf_grow(out, 6 * len + 2);
 	char *o = out->s + out->len;
 	*o++ = '"';
-	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
 	while (*p) {
+		/* eight plain bytes at a time */
+		uint64_t v;
+		while (end - p >= 8 && (memcpy(&v, p, 8), plain8(v))) {
+			memcpy(o, p, 8);
+			o += 8;
+			p += 8;
+		}
 		unsigned char c = *p;
+		if (!c)
+			break;
 		if (json_plain[c]) {
 			*o++ = (char)c;
 			p++;
@@ -297,36 +321,38 @@ void model_write_json(const struct model *m, FILE *out)
 	for (size_t i = 0; i < m->objs.n; i++) {
 		const struct mobj *o = m->objs.v[i];
 		buf_adds(&b, i ? ",\n    {" : "\n    {");
-		buf_adds(&b, "\"kind\": ");
+		BUF_LIT(&b, "\"kind\": ");
 		put_json_string(&b, obj_kind_name(o->kind));
 		if (o->what) {
-			buf_adds(&b, ", \"what\": ");
+			BUF_LIT(&b, ", \"what\": ");
 			put_json_string(&b, o->what);
 		}
-		buf_adds(&b, ", \"object\": ");
+		BUF_LIT(&b, ", \"object\": ");
 		put_json_string(&b, o->id);
-		buf_adds(&b, ", \"schema\": ");
+		BUF_LIT(&b, ", \"schema\": ");
 		put_json_string(&b, o->schema);
-		buf_adds(&b, ", \"name\": ");
+		BUF_LIT(&b, ", \"name\": ");
 		put_json_string(&b, o->name);
 		if (o->args) {
-			buf_adds(&b, ", \"arguments\": ");
+			BUF_LIT(&b, ", \"arguments\": ");
 			put_json_string(&b, o->args);
 		}
-		buf_adds(&b, ", \"parent\": ");
+		BUF_LIT(&b, ", \"parent\": ");
 		put_json_string(&b, o->parent ? o->parent->id : NULL);
-		buf_adds(&b, ", \"attributes\": {");
+		BUF_LIT(&b, ", \"attributes\": {");
 		bool first = true;
 		for (unsigned a = 0; a < o->nattrs; a++) {
 			if (!o->attrs[a].value)
 				continue;
 			buf_adds(&b, first ? "" : ", ");
 			first = false;
-			put_json_string(&b, o->attrs[a].name);
-			buf_adds(&b, ": ");
+			/* attribute names are plain identifiers: nothing to escape */
+			buf_addch(&b, '"');
+			buf_adds(&b, o->attrs[a].name);
+			BUF_LIT(&b, "\": ");
 			put_json_string(&b, o->attrs[a].value);
 		}
-		buf_adds(&b, "}}");
+		BUF_LIT(&b, "}}");
 		if (b.len >= (1u << 20)) {
 			fwrite(b.s, 1, b.len, out);
 			buf_reset(&b);

@@ -127,10 +127,18 @@ static void *lookup(void *h, const char *soname, const char *package, const char
 		FUNCS(FIELD, VFIELD)                                                                           \
 	} lib;                                                                                                 \
 	static pthread_once_t lib##_once = PTHREAD_ONCE_INIT;                                                  \
+	static int lib##_loaded;                                                                               \
 	static void load_##lib(void)                                                                           \
 	{                                                                                                      \
 		void *h = open_lib(soname, package);                                                           \
 		FUNCS(LOOKUP_##lib, VLOOKUP_##lib)                                                             \
+		__atomic_store_n(&lib##_loaded, 1, __ATOMIC_RELEASE);                                          \
+	}                                                                                                      \
+	/* pthread_once costs a call on every forward; after the load, a load of a flag does */              \
+	static inline void need_##lib(void)                                                                    \
+	{                                                                                                      \
+		if (!__atomic_load_n(&lib##_loaded, __ATOMIC_ACQUIRE))                                         \
+			pthread_once(&lib##_once, load_##lib);                                                 \
 	}
 
 /* dlsym returns void *; POSIX guarantees it converts to a function pointer. */
@@ -147,25 +155,25 @@ LIBRARY(libcrypto, LIBCRYPTO_FUNCS, LIBCRYPTO_SONAME, "libssl3")
 #define FORWARD_libpq(ret, name, params, args)                                                                 \
 	ret name params                                                                                        \
 	{                                                                                                      \
-		pthread_once(&libpq_once, load_libpq);                                                         \
+		need_libpq();                                                                                  \
 		return libpq.name args;                                                                        \
 	}
 #define VFORWARD_libpq(name, params, args)                                                                     \
 	void name params                                                                                       \
 	{                                                                                                      \
-		pthread_once(&libpq_once, load_libpq);                                                         \
+		need_libpq();                                                                                  \
 		libpq.name args;                                                                               \
 	}
 #define FORWARD_libcrypto(ret, name, params, args)                                                             \
 	ret name params                                                                                        \
 	{                                                                                                      \
-		pthread_once(&libcrypto_once, load_libcrypto);                                                 \
+		need_libcrypto();                                                                              \
 		return libcrypto.name args;                                                                    \
 	}
 #define VFORWARD_libcrypto(name, params, args)                                                                 \
 	void name params                                                                                       \
 	{                                                                                                      \
-		pthread_once(&libcrypto_once, load_libcrypto);                                                 \
+		need_libcrypto();                                                                              \
 		libcrypto.name args;                                                                           \
 	}
 

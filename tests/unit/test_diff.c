@@ -38,6 +38,15 @@ static void test_model_json_strings(void **state)
 	model_set(&m, t, "comment", "line\nnext\ttab\r\x01\x1f caf\xc3\xa9 \xf0\x9f\x98\x80", 0);
 	model_set(&m, t, "options", "bad \xff end \xc3", 0);
 	model_set(&m, t, "partition_key", NULL, 0);
+	/* long plain runs (copied eight bytes at a time) broken at every offset */
+	static const char *const longs[] = {
+		"abcdefghijklmnopqrstuvwxyz0123456789\"ABCDEFGH\\IJKLMNOP\x7fQRSTUVWXYZ01234567\xc3\xa9",
+		"0123456\"89abcdef\n123456789abcdef0\\2345678", "01234567", "0123456789abcdef\x1f",
+	};
+	model_set(&m, t, "reloptions", longs[0], 0);
+	model_set(&m, t, "access_method", longs[1], 0);
+	model_set(&m, t, "persistence", longs[2], 0);
+	model_set(&m, t, "row_security", longs[3], 0);
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
@@ -55,6 +64,10 @@ static void test_model_json_strings(void **state)
 	assert_string_equal(json_string_value(json_object_get(a, "options")),
 			    "bad \xef\xbf\xbd end \xef\xbf\xbd");
 	assert_null(json_object_get(a, "partition_key"));	/* unset attributes are left out */
+	assert_string_equal(json_string_value(json_object_get(a, "reloptions")), longs[0]);
+	assert_string_equal(json_string_value(json_object_get(a, "access_method")), longs[1]);
+	assert_string_equal(json_string_value(json_object_get(a, "persistence")), longs[2]);
+	assert_string_equal(json_string_value(json_object_get(a, "row_security")), longs[3]);
 	assert_non_null(strstr(text, "\\u0001\\u001f"));	/* control characters as \u escapes */
 	json_decref(doc);
 	free(text);
