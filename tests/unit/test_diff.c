@@ -74,6 +74,41 @@ static void test_model_json_strings(void **state)
 	model_release(&m);
 }
 
+/* A model large enough to be rendered by two threads comes out whole and in order. */
+static void test_model_json_large(void **state)
+{
+	(void)state;
+	struct model m;
+	model_init(&m);
+	char name[32];
+	for (int i = 0; i < 25001; i++) {
+		snprintf(name, sizeof(name), "t%05d", i);
+		struct mobj *t = model_add(&m, OBJ_TABLE, "s", name, NULL, NULL, NULL);
+		model_set(&m, t, "comment", i % 2 ? "odd \"one\"" : "even", 0);
+	}
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	assert_non_null(f);
+	model_write_json(&m, f);
+	fclose(f);
+	json_error_t e;
+	json_t *doc = json_loads(text, 0, &e);
+	assert_non_null(doc);
+	json_t *objs = json_object_get(doc, "objects");
+	assert_int_equal(json_array_size(objs), 25001);
+	for (size_t i = 0; i < json_array_size(objs); i++) {
+		snprintf(name, sizeof(name), "t%05zu", i);
+		json_t *o = json_array_get(objs, i);
+		assert_string_equal(json_string_value(json_object_get(o, "name")), name);
+		assert_string_equal(json_string_value(json_object_get(json_object_get(o, "attributes"), "comment")),
+				    i % 2 ? "odd \"one\"" : "even");
+	}
+	json_decref(doc);
+	free(text);
+	model_release(&m);
+}
+
 /* ---- map ---- */
 
 static void test_map_put_get_grow(void **state)
@@ -438,6 +473,7 @@ int main(void)
 		cmocka_unit_test(test_default_constraint_names),
 		cmocka_unit_test(test_parse_array),
 		cmocka_unit_test(test_model_json_strings),
+		cmocka_unit_test(test_model_json_large),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
