@@ -624,6 +624,7 @@ static bool comment_key(char *key, const char *cls, const char *oid, const char 
 
 static int load_comments(struct ctx *x, PGresult *r)
 {
+	map_reserve(&x->comments, x->comments.n + (size_t)PQntuples(r));
 	int f_cls = fnum(r, "cls"), f_oid = fnum(r, "objoid"), f_sub = fnum(r, "objsubid"),
 	    f_desc = fnum(r, "description");
 	for (int i = 0; i < PQntuples(r); i++) {
@@ -669,6 +670,11 @@ static char *sql_relations(const struct ctx *x)
 
 static int load_relations(struct ctx *x, PGresult *r)
 {
+	/* sized once: growing by doubling rehashes and touches fresh memory every time */
+	size_t nrows = (size_t)PQntuples(r);
+	model_reserve(x->m, nrows);
+	map_reserve(&x->rels, x->rels.n + nrows);
+	map_reserve(&x->relinfo, x->relinfo.n + nrows);
 	int f_oid = fnum(r, "oid"), f_nsp = fnum(r, "nspname"), f_name = fnum(r, "relname"),
 	    f_kind = fnum(r, "relkind"), f_pers = fnum(r, "relpersistence"), f_part = fnum(r, "relispartition"),
 	    f_key = fnum(r, "partkey"), f_bound = fnum(r, "partbound"), f_rls = fnum(r, "relrowsecurity"),
@@ -848,6 +854,7 @@ static char *sql_columns(const struct ctx *x)
 
 static int load_columns(struct ctx *x, PGresult *r)
 {
+	model_reserve(x->m, (size_t)PQntuples(r));
 	int f_rel = fnum(r, "attrelid"), f_num = fnum(r, "attnum"), f_name = fnum(r, "attname"),
 	    f_type = fnum(r, "type"), f_nn = fnum(r, "attnotnull"), f_ident = fnum(r, "attidentity"),
 	    f_gen = fnum(r, "attgenerated"), f_pgq = fnum(r, "pgq"), f_typid = fnum(r, "atttypid"),
@@ -1120,6 +1127,10 @@ out:
 
 static int load_indexes(struct ctx *x, PGresult *r)
 {
+	size_t nrows = (size_t)PQntuples(r);
+	model_reserve(x->m, nrows);
+	map_reserve(&x->rels, x->rels.n + nrows);
+	map_reserve(&x->idxinfo, x->idxinfo.n + nrows);
 	int f_oid = fnum(r, "indexrelid"), f_nsp = fnum(r, "nspname"), f_name = fnum(r, "relname"),
 	    f_rel = fnum(r, "indrelid"), f_valid = fnum(r, "indisvalid"), f_con = fnum(r, "constraint_index");
 	const int f[] = { fnum(r, "pgq"), fnum(r, "indisunique"), fnum(r, "indnatts"), fnum(r, "indnkeyatts"),
@@ -1308,6 +1319,8 @@ out:
 
 static int load_constraints(struct ctx *x, PGresult *r)
 {
+	model_reserve(x->m, (size_t)PQntuples(r));
+	map_reserve(&x->cons, x->cons.n + (size_t)PQntuples(r));
 	int f_oid = fnum(r, "oid"), f_rel = fnum(r, "conrelid"), f_name = fnum(r, "conname"),
 	    f_type = fnum(r, "contype"), f_defer = fnum(r, "condeferrable"),
 	    f_deferred = fnum(r, "condeferred"), f_valid = fnum(r, "convalidated"),

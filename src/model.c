@@ -87,6 +87,12 @@ static const char *concat(struct model *m, const char *const *parts, size_t n)
 	return r;
 }
 
+void model_reserve(struct model *m, size_t n)
+{
+	map_reserve(&m->by_key, m->objs.n + n);
+	VEC_GROW(&m->objs, n);
+}
+
 struct mobj *model_add(struct model *m, enum obj_kind kind, const char *schema, const char *name,
 		       const char *args, struct mobj *parent, const char *qname)
 {

@@ -125,6 +125,8 @@ struct mobj *model_add(struct model *m, enum obj_kind kind, const char *schema, 
 		       const char *args, struct mobj *parent, const char *qname);
 /* An OBJ_UNSUPPORTED object: `what` ("aggregate") and its display id. */
 struct mobj *model_add_unsupported(struct model *m, const char *what, const char *id);
+/* Room for n more objects (a catalog read adds them by the ten thousand). */
+void model_reserve(struct model *m, size_t n);
 /* Set attribute `name` (a static string) to a copy of value (NULL allowed). */
 void model_set(struct model *m, struct mobj *o, const char *name, const char *value, unsigned flags);
 /* Same, taking ownership of nothing: `value` already lives in the model's arena. */

@@ -38,9 +38,8 @@ static struct map_entry *find_slot(struct map_entry *slots, size_t cap, const ch
 	}
 }
 
-static void grow(struct map *m)
+static void resize(struct map *m, size_t cap)
 {
-	size_t cap = m->cap ? m->cap * 2 : 16;
 	struct map_entry *slots = xcalloc(cap, sizeof(*slots));
 	for (size_t i = 0; i < m->cap; i++) {
 		struct map_entry *e = &m->slots[i];
@@ -50,6 +49,20 @@ static void grow(struct map *m)
 	free(m->slots);
 	m->slots = slots;
 	m->cap = cap;
+}
+
+static void grow(struct map *m)
+{
+	resize(m, m->cap ? m->cap * 2 : 16);
+}
+
+void map_reserve(struct map *m, size_t n)
+{
+	size_t cap = m->cap ? m->cap : 16;
+	while (2 * (n + 1) > cap)
+		cap *= 2;
+	if (cap > m->cap)
+		resize(m, cap);
 }
 
 void *map_get(const struct map *m, const char *key)

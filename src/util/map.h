@@ -37,6 +37,8 @@ void map_release(struct map *m);
 void *map_get(const struct map *m, const char *key);
 /* Store value under key; returns the value it replaces, or NULL. */
 void *map_put(struct map *m, const char *key, void *value);
+/* Room for n entries in all (no rehash until then): for maps about to take many. */
+void map_reserve(struct map *m, size_t n);
 /* Store value under key unless the key is present; returns the value in the map. */
 void *map_put_new(struct map *m, const char *key, void *value);
 /* 64-bit FNV-1a of a string (exposed for callers that want stable hashes). */
