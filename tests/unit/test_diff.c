@@ -24,6 +24,21 @@
 
 /* ---- the model as JSON ---- */
 
+/* The model as model_write_json writes it, read back with jansson; *text is the JSON (caller frees). */
+static json_t *model_json(const struct model *m, char **text)
+{
+	size_t len = 0;
+	*text = NULL;
+	FILE *f = open_memstream(text, &len);
+	assert_non_null(f);
+	model_write_json(m, f);
+	fclose(f);
+	json_error_t e;
+	json_t *doc = json_loads(*text, 0, &e);
+	assert_non_null(doc);
+	return doc;
+}
+
 /*
  * model_write_json escapes what JSON must, keeps valid UTF-8 as it is and
  * turns invalid bytes into U+FFFD; read back with jansson.
@@ -47,15 +62,8 @@ static void test_model_json_strings(void **state)
 	model_set(&m, t, "access_method", longs[1], 0);
 	model_set(&m, t, "persistence", longs[2], 0);
 	model_set(&m, t, "row_security", longs[3], 0);
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-	assert_non_null(f);
-	model_write_json(&m, f);
-	fclose(f);
-	json_error_t e;
-	json_t *doc = json_loads(text, 0, &e);
-	assert_non_null(doc);
+	char *text;
+	json_t *doc = model_json(&m, &text);
 	json_t *o = json_array_get(json_object_get(doc, "objects"), 0);
 	assert_string_equal(json_string_value(json_object_get(o, "name")), "t \"q\" \\ b");
 	json_t *a = json_object_get(o, "attributes");
@@ -86,15 +94,8 @@ static void test_model_json_large(void **state)
 		struct mobj *t = model_add(&m, OBJ_TABLE, "s", name, NULL, NULL, NULL);
 		model_set(&m, t, "comment", i % 2 ? "odd \"one\"" : "even", 0);
 	}
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-	assert_non_null(f);
-	model_write_json(&m, f);
-	fclose(f);
-	json_error_t e;
-	json_t *doc = json_loads(text, 0, &e);
-	assert_non_null(doc);
+	char *text;
+	json_t *doc = model_json(&m, &text);
 	json_t *objs = json_object_get(doc, "objects");
 	assert_int_equal(json_array_size(objs), 25001);
 	for (size_t i = 0; i < json_array_size(objs); i++) {
