@@ -12,18 +12,20 @@
  * schemas, extensions, types (enum, domain, composite) and their parts,
  * comments, relations (tables, partitions, views, materialized views,
  * sequences) and their parents, sequences, collations, columns, column
- * defaults, b-tree operator classes, indexes, constraints, functions and
- * procedures, triggers, policies, [grants], unsupported objects,
- * [dependencies], CHECK and EXCLUDE definitions.
+ * defaults, b-tree operator classes, indexes, operators, constraints,
+ * functions and procedures, triggers, policies, [grants], unsupported
+ * objects, [dependencies]; then the definitions left to the server.
  *
  * The queries go out at once in libpq pipeline mode, their results drained
- * by a reader thread while the loaders work. Plain b-tree index and key
- * definitions are composed from the rows read, as pg_get_indexdef /
- * pg_get_constraintdef print them (13-17); other shapes are asked of the
- * server in one query at the end. CHECK and EXCLUDE definitions are read by
- * a second session in the same exported snapshot (not inside the caller's
- * transaction). For tests: SSOT_CATALOG_SERVER_DEFS=1 asks the server for
- * every definition, SSOT_CATALOG_ONE_SESSION=1 keeps to one session.
+ * by a reader thread while the loaders work. With a second session in the
+ * same exported snapshot (never inside the caller's transaction), columns,
+ * operators and constraints are read on it, in a pipeline of its own, and
+ * it then prints the constraint definitions left to the server. Plain
+ * b-tree index, key and simple CHECK definitions are composed from the rows
+ * read, as pg_get_indexdef / pg_get_constraintdef print them (13-17; CHECKs
+ * by deparse.h); other shapes are asked of the server at the end. For
+ * tests: SSOT_CATALOG_SERVER_DEFS=1 asks the server for every definition,
+ * SSOT_CATALOG_ONE_SESSION=1 keeps to one session.
  *
  * Skipped: system schemas, the ledger schema, everything an extension owns,
  * identity sequences (their column says GENERATED ... AS IDENTITY),
