@@ -2240,8 +2240,9 @@ static int run_steps(struct ctx *x)
 		}
 		PQclear(r);
 		t0 = now_ms();
-		if (rc == 0 && order[i]->load == load_constraints && x->helper) {
-			/* the constraints are the helper's last query: it is free for the definitions left over */
+		if (rc == 0 && order[i]->load == load_constraints && x->helper && lane_of[i] == 1 &&
+		    index_in_lane[i] + 1 == lanes[1].sent) {
+			/* the constraints were the helper's last query: it is free for the definitions left over */
 			lane_stop(&lanes[1]);
 			helper_send(x);
 		}
