@@ -1906,7 +1906,8 @@ static void reader_stop(struct reader *rd, pthread_t th, bool started)
 	" pg_catalog.set_config('IntervalStyle', 'postgres', true)," \
 	" pg_catalog.set_config('extra_float_digits', '3', true)," \
 	" pg_catalog.set_config('work_mem', '256MB', true)," \
-	" pg_catalog.set_config('jit', 'off', true)"
+	" pg_catalog.set_config('jit', 'off', true)," \
+	" pg_catalog.set_config('max_parallel_workers_per_gather', '0', true)"
 
 /*
  * A second session for the constraint definitions only the server can print
