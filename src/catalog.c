@@ -198,20 +198,6 @@ static void quote_lit_into(struct ctx *x, struct buf *out, const char *s)
 	free(q);
 }
 
-/* v in decimal, in buf; returns where it starts. Without printf, for keys built by the thousand. */
-static const char *decimal(long v, char buf[24])
-{
-	char *p = buf + 23;
-	unsigned long u = v < 0 ? 0ul - (unsigned long)v : (unsigned long)v;
-	*p = '\0';
-	do
-		*--p = (char)('0' + u % 10);
-	while (u /= 10);
-	if (v < 0)
-		*--p = '-';
-	return p;
-}
-
 static const char *key_of(struct ctx *x, const char *oid)
 {
 	return arena_strdup(&x->tmp, oid);
@@ -897,8 +883,8 @@ static int load_columns(struct ctx *x, PGresult *r)
 		if (collid && collid != (uintptr_t)map_get(&x->typcoll, val(r, i, f_typid)))
 			collname = map_get(&x->collnames, coll);
 		model_set(x->m, o, "collation", collname, 0);
-		char pos[24];
-		model_set(x->m, o, "position", decimal(position, pos), ATTR_ORDER);
+		char pos[FMT_DECIMAL_LEN];
+		model_set(x->m, o, "position", fmt_decimal(position, pos), ATTR_ORDER);
 		model_set(x->m, o, "comment", comment_of(x, 'r', rel, val(r, i, f_num)), 0);
 		int attnum = atoi(val(r, i, f_num));
 		if (ri && attnum > 0 && attnum < ri->ncols)
@@ -1109,8 +1095,8 @@ static const char *compose_index(struct ctx *x, const struct relinfo *ri, const 
 		if (k >= nkey)
 			continue;
 		const struct colinfo *col = &ri->cols[keys[k]];
-		char oid[24];
-		uintptr_t intype = (uintptr_t)map_get(&x->btree_default, decimal(classes[k], oid));
+		char oid[FMT_DECIMAL_LEN];
+		uintptr_t intype = (uintptr_t)map_get(&x->btree_default, fmt_decimal(classes[k], oid));
 		if ((colls[k] && (unsigned)colls[k] != col->coll) || intype != col->typid)
 			goto out;
 		if (opts[k] & 1)	/* INDOPTION_DESC; NULLS FIRST is its default */
@@ -1203,8 +1189,8 @@ static const char *check_column(void *ctx, long attno, unsigned *typid)
 static const char *check_oper(void *ctx, unsigned opno, unsigned left, unsigned right)
 {
 	struct ctx *x = ((struct check_env *)ctx)->x;
-	char key[24];
-	const struct operinfo *op = map_get(&x->opers, decimal((long)opno, key));
+	char key[FMT_DECIMAL_LEN];
+	const struct operinfo *op = map_get(&x->opers, fmt_decimal(opno, key));
 	return op && op->left == left && op->right == right ? op->name : NULL;
 }
 

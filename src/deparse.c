@@ -309,6 +309,7 @@ static bool print_const(const struct pnode *n, struct buf *b, unsigned *type)
 		return false;
 	const struct val *v = field(n, "constvalue");
 	int64_t x;
+	char digits[FMT_DECIMAL_LEN];
 	*type = (unsigned)t;
 	switch (t) {
 	case INT4OID:
@@ -319,21 +320,12 @@ static bool print_const(const struct pnode *n, struct buf *b, unsigned *type)
 		 */
 		if (!byval_le(v, &x) || x < INT32_MIN || x > INT32_MAX || coll != 0)
 			return false;
-		{
-			char digits[24], *d = digits + sizeof(digits);
-			uint64_t u = x < 0 ? 0u - (uint64_t)x : (uint64_t)x;
-			*--d = '\0';
-			do
-				*--d = (char)('0' + u % 10);
-			while (u /= 10);
-			if (x < 0) {
-				*--d = '-';
-				buf_addch(b, '\'');
-			}
-			buf_adds(b, d);
-			if (x < 0)
-				buf_adds(b, "'::integer");
-		}
+		/* negative: quoted and cast, or it would read back as an operator and a constant */
+		if (x < 0)
+			buf_addch(b, '\'');
+		buf_adds(b, fmt_decimal(x, digits));
+		if (x < 0)
+			buf_adds(b, "'::integer");
 		return true;
 	case BOOLOID:
 		if (!byval_le(v, &x) || (x != 0 && x != 1) || coll != 0)

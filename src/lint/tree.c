@@ -348,16 +348,11 @@ const char *type_text(struct arena *a, const TypeName *t)
 				*o++ = '?';
 				continue;
 			}
-			char digits[12];
-			int k = 0;
-			unsigned u = v < 0 ? 0u - (unsigned)v : (unsigned)v;
-			do
-				digits[k++] = (char)('0' + u % 10);
-			while (u /= 10);
-			if (v < 0)
-				*o++ = '-';
-			while (k)
-				*o++ = digits[--k];
+			char digits[FMT_DECIMAL_LEN];
+			const char *d = fmt_decimal(v, digits);
+			size_t dn = strlen(d);
+			memcpy(o, d, dn);
+			o += dn;
 		}
 		*o++ = ')';
 	}

@@ -110,3 +110,16 @@ char *buf_detach(struct buf *b)
 	buf_init(b);
 	return s;
 }
+
+const char *fmt_decimal(long long v, char out[FMT_DECIMAL_LEN])
+{
+	char *p = out + FMT_DECIMAL_LEN - 1;
+	unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+	*p = '\0';
+	do
+		*--p = (char)('0' + u % 10);
+	while (u /= 10);
+	if (v < 0)
+		*--p = '-';
+	return p;
+}

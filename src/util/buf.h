@@ -41,6 +41,12 @@ void buf_vprintf(struct buf *b, const char *fmt, va_list ap);
 void buf_setlen(struct buf *b, size_t len);
 /* Remove trailing whitespace (newlines from libpq messages, say). */
 void buf_rtrim(struct buf *b);
+/*
+ * v in decimal, written at the end of `out`; returns where it starts.
+ * Without printf, for keys and numbers built by the ten thousand.
+ */
+#define FMT_DECIMAL_LEN 24
+const char *fmt_decimal(long long v, char out[FMT_DECIMAL_LEN]);
 /* Return the storage (malloc'd, caller frees) and re-initialise the buf. */
 char *buf_detach(struct buf *b);
 

@@ -11,6 +11,7 @@
 #include "sqlfile.h"
 #include "util/map.h"
 
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -108,6 +109,20 @@ static void test_model_json_large(void **state)
 	json_decref(doc);
 	free(text);
 	model_release(&m);
+}
+
+/* ---- numbers without printf ---- */
+
+static void test_fmt_decimal(void **state)
+{
+	(void)state;
+	char d[FMT_DECIMAL_LEN];
+	assert_string_equal(fmt_decimal(0, d), "0");
+	assert_string_equal(fmt_decimal(42, d), "42");
+	assert_string_equal(fmt_decimal(-1, d), "-1");
+	assert_string_equal(fmt_decimal(-2147483648LL, d), "-2147483648");
+	assert_string_equal(fmt_decimal(LLONG_MAX, d), "9223372036854775807");
+	assert_string_equal(fmt_decimal(LLONG_MIN, d), "-9223372036854775808");
 }
 
 /* ---- map ---- */
@@ -473,6 +488,7 @@ int main(void)
 		cmocka_unit_test(test_locate_declarations),
 		cmocka_unit_test(test_default_constraint_names),
 		cmocka_unit_test(test_parse_array),
+		cmocka_unit_test(test_fmt_decimal),
 		cmocka_unit_test(test_model_json_strings),
 		cmocka_unit_test(test_model_json_large),
 	};
