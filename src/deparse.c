@@ -168,51 +168,6 @@ static bool value(struct reader *r, struct val *v)
 	return true;
 }
 
-/* The fields expr() reads; the others are skipped unread. */
-static bool wanted(struct tok f)
-{
-	static const char *const by_letter[][5] = {
-		['a' - 'a'] = { "args", "arg", "argisrow" },
-		['b' - 'a'] = { "boolop" },
-		['c' - 'a'] = { "consttype", "constisnull", "constcollid", "constvalue" },
-		['n' - 'a'] = { "nulltesttype" },
-		['o' - 'a'] = { "opno", "opresulttype", "opretset" },
-		['v' - 'a'] = { "varno", "varattno", "vartype", "varlevelsup" },
-	};
-	if (!f.n || f.s[0] < 'a' || f.s[0] > 'z')
-		return false;
-	for (const char *const *w = by_letter[f.s[0] - 'a']; *w; w++)
-		if (tok_is(f, *w))
-			return true;
-	return false;
-}
-
-/* Past one value without storing it: a token, or a bracketed node or list. */
-static bool skip_value(struct reader *r)
-{
-	blanks(r);
-	if (*r->s != '{' && *r->s != '(') {
-		struct tok t;
-		return token(r, &t);
-	}
-	int depth = 0;
-	do {
-		switch (*r->s) {
-		case '\0':
-			return false;
-		case '\\':
-			if (r->s[1])
-				r->s++;
-			break;
-		case '{': case '(': depth++; break;
-		case '}': case ')': depth--; break;
-		default: break;
-		}
-		r->s++;
-	} while (depth > 0);
-	return true;
-}
-
 static bool node(struct reader *r, struct pnode **out)
 {
 	blanks(r);
@@ -234,16 +189,9 @@ static bool node(struct reader *r, struct pnode **out)
 		if (*r->s != ':' || n->nf == 64)
 			return false;
 		r->s++;
-		struct tok name;
-		if (!token(r, &name))
-			return false;
-		if (!wanted(name)) {
-			if (!skip_value(r))
-				return false;
-			continue;
-		}
 		struct field *f = arena_alloc(r->a, sizeof(*f));
-		f->name = name;
+		if (!token(r, &f->name))
+			return false;
 		*n->tail = f;
 		n->tail = &f->next;
 		n->nf++;
