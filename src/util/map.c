@@ -101,3 +101,67 @@ void *map_put_new(struct map *m, const char *key, void *value)
 {
 	return put(m, key, value, 0);
 }
+
+/* ---- imap ---- */
+
+void imap_release(struct imap *m)
+{
+	free(m->slots);
+	m->slots = NULL;
+	m->n = m->cap = 0;
+}
+
+/* The slot holding key, or the empty slot where it would go (cap > 0). */
+static struct imap_entry *ifind(struct imap_entry *slots, size_t cap, uint64_t key)
+{
+	size_t mask = cap - 1;
+	/* Fibonacci hashing: the product's high bits depend on every bit of the key */
+	for (size_t i = (size_t)((key * 0x9E3779B97F4A7C15ULL) >> 32) & mask;; i = (i + 1) & mask) {
+		struct imap_entry *e = &slots[i];
+		if (e->key == key || !e->key)
+			return e;
+	}
+}
+
+static void iresize(struct imap *m, size_t cap)
+{
+	struct imap_entry *slots = xcalloc(cap, sizeof(*slots));
+	for (size_t i = 0; i < m->cap; i++)
+		if (m->slots[i].key)
+			*ifind(slots, cap, m->slots[i].key) = m->slots[i];
+	free(m->slots);
+	m->slots = slots;
+	m->cap = cap;
+}
+
+void imap_reserve(struct imap *m, size_t n)
+{
+	size_t cap = m->cap ? m->cap : 16;
+	while (2 * (n + 1) > cap)
+		cap *= 2;
+	if (cap > m->cap)
+		iresize(m, cap);
+}
+
+void *imap_get(const struct imap *m, uint64_t key)
+{
+	if (!m->cap || !key)
+		return NULL;
+	return ifind(m->slots, m->cap, key)->value;
+}
+
+void *imap_put(struct imap *m, uint64_t key, void *value)
+{
+	if (!key)
+		return NULL;
+	if (2 * (m->n + 1) > m->cap)
+		iresize(m, m->cap ? m->cap * 2 : 16);
+	struct imap_entry *e = ifind(m->slots, m->cap, key);
+	void *old = e->value;
+	if (!e->key) {
+		e->key = key;
+		m->n++;
+	}
+	e->value = value;
+	return old;
+}

@@ -44,4 +44,35 @@ void *map_put_new(struct map *m, const char *key, void *value);
 /* 64-bit FNV-1a of a string (exposed for callers that want stable hashes). */
 uint64_t map_hash(const char *key);
 
+/*
+ * imap: the same for nonzero integer keys (catalog oids, an oid and an
+ * attnum in one): no key to hash byte by byte or to compare through a
+ * pointer, so a lookup reads one slot, where a string map reads the slot
+ * and the key. The catalog reader joins its rows through these.
+ *
+ *	struct imap m = IMAP_INIT;
+ *	imap_put(&m, 16384, o);
+ *	o = imap_get(&m, 16384);
+ *	imap_release(&m);
+ */
+struct imap_entry {
+	uint64_t key;		/* 0: an empty slot */
+	void *value;
+};
+
+struct imap {
+	struct imap_entry *slots;
+	size_t n, cap;		/* cap is 0 or a power of two */
+};
+
+#define IMAP_INIT { NULL, 0, 0 }
+
+void imap_release(struct imap *m);
+/* The value stored under key, or NULL (always NULL for key 0). */
+void *imap_get(const struct imap *m, uint64_t key);
+/* Store value under key (not 0); returns the value it replaces, or NULL. */
+void *imap_put(struct imap *m, uint64_t key, void *value);
+/* Room for n entries in all. */
+void imap_reserve(struct imap *m, size_t n);
+
 #endif

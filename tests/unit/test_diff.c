@@ -148,6 +148,35 @@ static void test_map_put_get_grow(void **state)
 	assert_null(map_get(&m, "k1"));
 }
 
+/* Integer keys: colliding low bits, keys above 32 bits, replace, reserve, key 0 refused. */
+static void test_imap_put_get_grow(void **state)
+{
+	(void)state;
+	struct imap m = IMAP_INIT;
+	for (uint64_t i = 1; i <= 5000; i++)
+		assert_null(imap_put(&m, i << 20, (void *)(uintptr_t)i));
+	assert_null(imap_put(&m, (uint64_t)4000000000u << 16 | 7, (void *)(uintptr_t)99));
+	assert_int_equal(m.n, 5001);
+	for (uint64_t i = 1; i <= 5000; i++)
+		assert_int_equal((uintptr_t)imap_get(&m, i << 20), i);
+	assert_int_equal((uintptr_t)imap_get(&m, (uint64_t)4000000000u << 16 | 7), 99);
+	assert_null(imap_get(&m, 12345));
+	assert_null(imap_get(&m, 0));
+	assert_null(imap_put(&m, 0, (void *)(uintptr_t)1));
+	assert_int_equal(m.n, 5001);
+	assert_int_equal((uintptr_t)imap_put(&m, 7u << 20, (void *)(uintptr_t)70), 7);
+	assert_int_equal((uintptr_t)imap_get(&m, 7u << 20), 70);
+	assert_int_equal(m.n, 5001);
+	imap_release(&m);
+	assert_null(imap_get(&m, 1u << 20));
+	imap_reserve(&m, 100);
+	size_t cap = m.cap;
+	for (uint64_t i = 1; i <= 100; i++)
+		imap_put(&m, i, (void *)(uintptr_t)i);
+	assert_int_equal(m.cap, cap);	/* reserved: no growth */
+	imap_release(&m);
+}
+
 /* ---- model ---- */
 
 static struct mobj *table(struct model *m, const char *schema, const char *name)
@@ -479,6 +508,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_map_put_get_grow),
+		cmocka_unit_test(test_imap_put_get_grow),
 		cmocka_unit_test(test_model_ids_and_keys),
 		cmocka_unit_test(test_model_sort_is_canonical),
 		cmocka_unit_test(test_model_order_follows_dependencies),
