@@ -27,10 +27,14 @@
 
 #define REG(cat) "'pg_catalog." cat "'::pg_catalog.regclass"
 
-/* The object is owned by an extension. */
+/*
+ * The object is owned by an extension: among the few members of
+ * extensions, found from pg_depend's reference index and hashed once (a
+ * probe of pg_depend per row cost 40% of the read of 10,000 tables).
+ */
 #define EXT_OWNED(cat, oidexpr) \
-	"EXISTS (SELECT FROM pg_catalog.pg_depend xd WHERE xd.classid = " REG(cat) \
-	" AND xd.objid = " oidexpr " AND xd.deptype = 'e')"
+	"(" oidexpr " IN (SELECT xd.objid FROM pg_catalog.pg_depend xd" \
+	" WHERE xd.refclassid = " REG("pg_extension") " AND xd.classid = " REG(cat) " AND xd.deptype = 'e'))"
 
 /*
  * Its comment, as column `description`. A lateral lookup, so that every row
@@ -554,9 +558,22 @@ static void set_server_def(struct ctx *x, struct mobj *o, const char *def)
 
 /* ---- types: enums, domains, composite types ---- */
 
+/*
+ * Enums, domains and composite types, with a composite type's attributes
+ * as arrays (one entry each, by attnum); range and base types too, which
+ * become unsupported notes. One scan of the schemas' pg_type rows for all
+ * of them: a table's row type is told from a composite type by probing
+ * pg_class for its relation (a hashed subplan scanned all of pg_class).
+ */
 static char *sql_types(const struct ctx *x)
 {
 	(void)x;
+#define COMPOSITE_ATTRS(expr, as) \
+	" CASE WHEN t.typtype = 'c' THEN (SELECT pg_catalog.array_agg(" expr " ORDER BY a.attnum)" \
+	"   FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type at ON at.oid = a.atttypid" \
+	"   LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation AND a.attcollation <> at.typcollation" \
+	"   LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace" \
+	"   WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped) END AS " as ","
 	return xstrdup(
 		"SELECT t.oid, n.nspname, t.typname, t.typtype,"
 		" CASE WHEN t.typtype = 'd' THEN pg_catalog.format_type(t.typbasetype, t.typtypmod) END AS basetype,"
@@ -566,6 +583,10 @@ static char *sql_types(const struct ctx *x)
 		" CASE WHEN t.typtype = 'd' AND t.typcollation <> bt.typcollation THEN co.collname END AS collname,"
 		" CASE WHEN t.typtype = 'e' THEN (SELECT pg_catalog.array_agg(e.enumlabel ORDER BY e.enumsortorder)"
 		"   FROM pg_catalog.pg_enum e WHERE e.enumtypid = t.oid) END AS labels,"
+		COMPOSITE_ATTRS("a.attname", "attnames")
+		COMPOSITE_ATTRS("pg_catalog.format_type(a.atttypid, a.atttypmod)", "atttypes")
+		COMPOSITE_ATTRS("cn.nspname", "attcollschemas")
+		COMPOSITE_ATTRS("co.collname", "attcollnames")
 		" d.description "
 		"FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace"
 		" LEFT JOIN pg_catalog.pg_type bt ON bt.oid = t.typbasetype"
@@ -573,10 +594,35 @@ static char *sql_types(const struct ctx *x)
 		" LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace"
 		DESC_JOIN("pg_type", "t.oid", "0")
 		" WHERE t.typnamespace IN " SCHEMAS
-		" AND (t.typtype IN ('e', 'd') OR (t.typtype = 'c'"
-		"   AND t.typrelid IN (SELECT oid FROM pg_catalog.pg_class WHERE relkind = 'c')))"
+		" AND (t.typtype IN ('e', 'd', 'r')"
+		"   OR (t.typtype = 'b' AND t.typisdefined AND t.typcategory <> 'A')"
+		"   OR (t.typtype = 'c' AND EXISTS (SELECT FROM pg_catalog.pg_class tc"
+		"     WHERE tc.oid = t.typrelid AND tc.relkind = 'c')))"
 		" AND NOT " EXT_OWNED("pg_type", "t.oid")
 		" ORDER BY n.nspname, t.typname");
+#undef COMPOSITE_ATTRS
+}
+
+/* A composite type's attributes as its CREATE TYPE lists them: "a" integer, "b" text COLLATE "C". */
+static const char *composite_attributes(struct ctx *x, const PGresult *r, int row, const int *f)
+{
+	const char **names, **types, **collschemas, **collnames;
+	int n = catalog_parse_array(&x->tmp, val(r, row, f[0]), &names);
+	if (n <= 0 || catalog_parse_array(&x->tmp, val(r, row, f[1]), &types) != n ||
+	    catalog_parse_array(&x->tmp, val(r, row, f[2]), &collschemas) != n ||
+	    catalog_parse_array(&x->tmp, val(r, row, f[3]), &collnames) != n)
+		return NULL;
+	struct buf s = BUF_INIT;
+	for (int k = 0; k < n; k++) {
+		if (k)
+			buf_adds(&s, ", ");
+		buf_printf(&s, "%s %s", quote_into(&x->tmp, NULL, names[k] ? names[k] : ""), types[k] ? types[k] : "");
+		if (collschemas[k] && collnames[k])
+			buf_printf(&s, " COLLATE %s", quote_into(&x->tmp, collschemas[k], collnames[k]));
+	}
+	const char *attrs = model_strdup(x->m, s.s);
+	buf_release(&s);
+	return attrs;
 }
 
 static int load_types(struct ctx *x, PGresult *r)
@@ -585,9 +631,17 @@ static int load_types(struct ctx *x, PGresult *r)
 	    f_type = fnum(r, "typtype"), f_base = fnum(r, "basetype"), f_nn = fnum(r, "typnotnull"),
 	    f_def = fnum(r, "typdefault"), f_cs = fnum(r, "collschema"), f_cn = fnum(r, "collname"),
 	    f_labels = fnum(r, "labels"), f_desc = fnum(r, "description");
+	const int f_attrs[] = { fnum(r, "attnames"), fnum(r, "atttypes"), fnum(r, "attcollschemas"),
+				fnum(r, "attcollnames") };
 	for (int i = 0; i < PQntuples(r); i++) {
 		const char *nsp = val(r, i, f_nsp), *name = val(r, i, f_name);
 		char t = val(r, i, f_type)[0];
+		if (t == 'r' || t == 'b') {
+			char *id = xasprintf("%s.%s", nsp, name);
+			model_add_unsupported(x->m, t == 'r' ? "range type" : "base type", id);
+			free(id);
+			continue;
+		}
 		enum obj_kind k = t == 'e' ? OBJ_ENUM : t == 'd' ? OBJ_DOMAIN : OBJ_TYPE;
 		struct mobj *o = model_add(x->m, k, nsp, name, NULL, NULL, quote2(x, nsp, name));
 		if (!o)
@@ -609,52 +663,11 @@ static int load_types(struct ctx *x, PGresult *r)
 			model_set(x->m, o, "default", val(r, i, f_def), 0);
 			model_set_owned(x->m, o, "collation", collation(x, r, i, f_cs, f_cn), 0);
 		} else {
-			model_set(x->m, o, "attributes", NULL, 0);	/* filled by load_type_attributes */
+			model_set_owned(x->m, o, "attributes", composite_attributes(x, r, i, f_attrs), 0);
 		}
 		model_set(x->m, o, "comment", val(r, i, f_desc), 0);
 		imap_put(&x->types, oid_at(r, i, f_oid), o);
 	}
-	return 0;
-}
-
-static char *sql_type_attributes(const struct ctx *x)
-{
-	(void)x;
-	return xstrdup(
-		"SELECT t.oid, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) AS type,"
-		" cn.nspname AS collschema, co.collname "
-		"FROM pg_catalog.pg_class c"
-		" JOIN pg_catalog.pg_type t ON t.oid = c.reltype"
-		" JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped"
-		" JOIN pg_catalog.pg_type at ON at.oid = a.atttypid"
-		" LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation AND a.attcollation <> at.typcollation"
-		" LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace"
-		" WHERE c.relnamespace IN " SCHEMAS " AND c.relkind = 'c'"
-		" ORDER BY t.oid, a.attnum");
-}
-
-static int load_type_attributes(struct ctx *x, PGresult *r)
-{
-	int f_oid = fnum(r, "oid"), f_name = fnum(r, "attname"), f_type = fnum(r, "type"),
-	    f_cs = fnum(r, "collschema"), f_cn = fnum(r, "collname");
-	struct buf s = BUF_INIT;
-	int n = PQntuples(r);
-	for (int i = 0; i < n; i++) {
-		struct mobj *o = imap_get(&x->types, oid_at(r, i, f_oid));
-		if (!o)
-			continue;
-		if (s.len)
-			buf_adds(&s, ", ");
-		buf_printf(&s, "%s %s", quote_into(&x->tmp, NULL, val(r, i, f_name)), val(r, i, f_type));
-		const char *coll = collation(x, r, i, f_cs, f_cn);
-		if (coll)
-			buf_printf(&s, " COLLATE %s", coll);
-		if (i + 1 == n || strcmp(val(r, i + 1, f_oid), val(r, i, f_oid)) != 0) {
-			model_set(x->m, o, "attributes", s.s, 0);
-			buf_reset(&s);
-		}
-	}
-	buf_release(&s);
 	return 0;
 }
 
@@ -755,10 +768,10 @@ static char *sql_relations(const struct ctx *x)
 		" c.relkind, c.relpersistence, c.relispartition,"
 		" CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END AS partkey,"
 		" CASE WHEN c.relispartition THEN pg_catalog.pg_get_expr(c.relpartbound, c.oid) END AS partbound,"
-		" c.relrowsecurity, c.relforcerowsecurity, c.reloptions,"
+		" c.relrowsecurity, c.relforcerowsecurity, c.reloptions, c.reloftype <> 0 AS typed,"
 		" CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(c.oid) END AS viewdef "
 		"FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
-		" WHERE c.relnamespace IN " SCHEMAS " AND c.relkind IN ('r', 'p', 'v', 'm', 'S')"
+		" WHERE c.relnamespace IN " SCHEMAS " AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')"
 		" AND NOT " EXT_OWNED("pg_class", "c.oid")
 		" AND NOT (c.relkind = 'S' AND EXISTS (SELECT FROM pg_catalog.pg_depend i"
 		"   WHERE i.classid = " REG("pg_class") " AND i.objid = c.oid AND i.deptype = 'i'))");
@@ -775,12 +788,20 @@ static int load_relations(struct ctx *x, PGresult *r)
 	    f_kind = fnum(r, "relkind"), f_pers = fnum(r, "relpersistence"), f_part = fnum(r, "relispartition"),
 	    f_key = fnum(r, "partkey"), f_bound = fnum(r, "partbound"), f_rls = fnum(r, "relrowsecurity"),
 	    f_force = fnum(r, "relforcerowsecurity"), f_opts = fnum(r, "reloptions"), f_def = fnum(r, "viewdef"),
-	    f_pgname = fnum(r, "pgname");
+	    f_pgname = fnum(r, "pgname"), f_typed = fnum(r, "typed");
 	const int *order = row_order(x, r, f_nsp, f_name);
 	for (int j = 0; j < PQntuples(r); j++) {
 		int i = order[j];
 		const char *nsp = val(r, i, f_nsp), *name = val(r, i, f_name);
 		char kind = val(r, i, f_kind)[0];
+		/* foreign tables are not modelled; typed tables are, without their OF type */
+		if (kind == 'f' || is_true(r, i, f_typed)) {
+			char *id = xasprintf("%s.%s", nsp, name);
+			model_add_unsupported(x->m, kind == 'f' ? "foreign table" : "typed table", id);
+			free(id);
+			if (kind == 'f')
+				continue;
+		}
 		enum obj_kind k = kind == 'v' ? OBJ_VIEW : kind == 'm' ? OBJ_MATVIEW : kind == 'S' ? OBJ_SEQUENCE : OBJ_TABLE;
 		struct mobj *o = model_add(x->m, k, nsp, name, NULL, NULL, quote2(x, nsp, name));
 		if (!o)
@@ -1746,19 +1767,9 @@ static char *sql_unsupported(const struct ctx *x)
 		"SELECT 'operator family', n.nspname || '.' || f.opfname FROM pg_catalog.pg_opfamily f"
 		NSP_JOIN("f.opfnamespace") " WHERE" IN_SCHEMAS("f.opfnamespace") NOT_EXT("pg_opfamily", "f.oid"),
 
-		"SELECT CASE c.relkind WHEN 'f' THEN 'foreign table' ELSE 'typed table' END,"
-		" n.nspname || '.' || c.relname FROM pg_catalog.pg_class c" NSP_JOIN("c.relnamespace")
-		" WHERE" IN_SCHEMAS("c.relnamespace")
-		" AND (c.relkind = 'f' OR (c.relkind IN ('r', 'p') AND c.reloftype <> 0))" NOT_EXT("pg_class", "c.oid"),
-
 		"SELECT 'rule', n.nspname || '.' || c.relname || '.' || r.rulename FROM pg_catalog.pg_rewrite r"
 		" JOIN pg_catalog.pg_class c ON c.oid = r.ev_class" NSP_JOIN("c.relnamespace")
 		" WHERE" IN_SCHEMAS("c.relnamespace") " AND r.rulename <> '_RETURN'" NOT_EXT("pg_class", "c.oid"),
-
-		"SELECT CASE t.typtype WHEN 'r' THEN 'range type' ELSE 'base type' END, n.nspname || '.' || t.typname"
-		" FROM pg_catalog.pg_type t" NSP_JOIN("t.typnamespace")
-		" WHERE" IN_SCHEMAS("t.typnamespace") " AND (t.typtype = 'r' OR (t.typtype = 'b' AND t.typisdefined"
-		" AND t.typcategory <> 'A'))" NOT_EXT("pg_type", "t.oid"),
 
 		"SELECT 'collation', n.nspname || '.' || c.collname FROM pg_catalog.pg_collation c"
 		NSP_JOIN("c.collnamespace") " WHERE" IN_SCHEMAS("c.collnamespace") NOT_EXT("pg_collation", "c.oid"),
@@ -2166,7 +2177,6 @@ static const struct step {
 	{ "schemas", sql_schemas, load_schemas, STEP_ALWAYS, false },
 	{ "extensions", sql_extensions, load_extensions, STEP_ALWAYS, false },
 	{ "types", sql_types, load_types, STEP_ALWAYS, false },
-	{ "composite type attributes", sql_type_attributes, load_type_attributes, STEP_ALWAYS, false },
 	{ "domain constraints", sql_domain_constraints, load_domain_constraints, STEP_ALWAYS, false },
 	{ "comments", sql_comments, load_comments, STEP_ALWAYS, false },
 	{ "tables and views", sql_relations, load_relations, STEP_ALWAYS, false },

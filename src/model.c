@@ -179,16 +179,52 @@ static int canonical_cmp(const void *a, const void *b)
 	const struct mobj *x = *(const struct mobj *const *)a, *y = *(const struct mobj *const *)b;
 	if (x->kind != y->kind)
 		return x->kind < y->kind ? -1 : 1;
+	if (x->kind == OBJ_UNSUPPORTED) {	/* noted from several reads: by what they are, then name */
+		int c = strcmp(x->what, y->what);
+		if (!c)
+			c = strcmp(x->id, y->id);
+		if (c)
+			return c;
+	}
 	size_t ax = x->parent ? x->parent->seq : x->seq, ay = y->parent ? y->parent->seq : y->seq;
 	if (ax != ay)
 		return ax < ay ? -1 : 1;
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+/*
+ * The canonical order in linear time for a model read kind by kind, parent
+ * by parent (the catalog reader's way): a stable counting sort by kind,
+ * then a check that each kind's run is in order already, sorting only the
+ * runs that are not. A qsort of 120,000 objects chased two pointers per
+ * comparison.
+ */
 void model_sort(struct model *m)
 {
-	if (m->objs.n)
-		qsort(m->objs.v, m->objs.n, sizeof(*m->objs.v), canonical_cmp);
+	size_t n = m->objs.n;
+	if (n < 2)
+		return;
+	size_t start[OBJ_KIND_COUNT + 1] = { 0 };
+	for (size_t i = 0; i < n; i++)
+		start[m->objs.v[i]->kind + 1]++;
+	for (int k = 0; k < OBJ_KIND_COUNT; k++)
+		start[k + 1] += start[k];
+	struct mobj **sorted = xmalloc(n * sizeof(*sorted));
+	size_t next[OBJ_KIND_COUNT];
+	memcpy(next, start, sizeof(next));
+	for (size_t i = 0; i < n; i++)
+		sorted[next[m->objs.v[i]->kind]++] = m->objs.v[i];
+	for (int k = 0; k < OBJ_KIND_COUNT; k++) {
+		size_t from = start[k], to = start[k + 1];
+		for (size_t i = from + 1; i < to; i++)
+			if (canonical_cmp(&sorted[i - 1], &sorted[i]) > 0) {
+				qsort(sorted + from, to - from, sizeof(*sorted), canonical_cmp);
+				break;
+			}
+	}
+	free(m->objs.v);
+	m->objs.v = sorted;
+	m->objs.cap = n;
 }
 
 const struct mattr *mobj_attr(const struct mobj *o, const char *name)

@@ -291,6 +291,35 @@ $r = $p->ssot('drift', '--db', $live, '--format', 'json', '--grants');
 is_deeply([ finding_lines(decode_or_diag($r)) ], [ 'note unsupported app.total_sum(integer)' ],
 	'inspect --split --grants round trip: no drift, grants included');
 
+# unsupported objects noted by the reads of types and of tables, and by their own
+my $odd = fresh_db();
+$p->sql(q{CREATE SCHEMA odd;
+CREATE TYPE odd.floatrange AS RANGE (subtype = float8);
+CREATE TYPE odd.shell;
+CREATE TYPE odd.pair AS (a integer, b text COLLATE "C");
+CREATE TABLE odd.typed OF odd.pair;
+CREATE FOREIGN DATA WRAPPER odd_fdw;
+CREATE SERVER odd_srv FOREIGN DATA WRAPPER odd_fdw;
+CREATE FOREIGN TABLE odd.ft (a integer) SERVER odd_srv;
+CREATE AGGREGATE odd.total(integer) (sfunc = int4pl, stype = integer);}, $odd);
+$r = $p->ssot('inspect', '--db', $odd, '--format', 'json', '--schema', 'odd');
+is($r->{rc}, 0, 'inspect of unsupported objects') or diag($r->{err});
+my $odd_doc = decode_or_diag($r);
+my @odd_objects = @{ $odd_doc->{objects} // [] };
+is_deeply([ map { "$_->{what} $_->{object}" } grep { $_->{kind} eq 'unsupported' } @odd_objects ],
+	[ 'aggregate odd.total(integer)', 'cast (odd.floatrange AS odd.floatmultirange)', 'foreign table odd.ft',
+	  'foreign-data wrapper odd_fdw',
+	  'range type odd.floatrange', 'server odd_srv', 'typed table odd.typed' ],
+	'unsupported objects from every read, by what they are and name');
+ok((grep { $_->{kind} eq 'table' && $_->{object} eq 'odd.typed' } @odd_objects), 'a typed table is a table too');
+ok(!(grep { $_->{object} =~ /^odd\.(ft|shell)$/ && $_->{kind} ne 'unsupported' } @odd_objects),
+	'a foreign table and a shell type are not modelled');
+my ($pair) = grep { $_->{kind} eq 'type' && $_->{object} eq 'odd.pair' } @odd_objects;
+is($pair && $pair->{attributes}{attributes}, '"a" integer, "b" text COLLATE "pg_catalog"."C"',
+	'composite type attributes, with a collation');
+like($r->{err}, qr/note: range type odd\.floatrange is not modelled/, 'noted on stderr');
+drop_db($odd);
+
 # objects that need each other across kinds and schemas
 my $deps = fresh_db("$root/tests/drift/inspect-deps.sql");
 for my $layout ([], ['--split']) {

@@ -245,6 +245,28 @@ static void test_model_sort_is_canonical(void **state)
 	model_release(&m);
 }
 
+/* Kinds interleaved, each kind's run already in order (the catalog's way): the counting sort alone. */
+static void test_model_sort_interleaved_kinds(void **state)
+{
+	(void)state;
+	struct model m;
+	model_init(&m);
+	struct mobj *a = table(&m, "public", "a");
+	column(&m, a, "x", "int", "1");
+	assert_non_null(model_add(&m, OBJ_INDEX, "public", "a_x_idx", NULL, a, "\"public\".\"a_x_idx\""));
+	struct mobj *b = table(&m, "public", "b");
+	column(&m, b, "y", "int", "1");
+	column(&m, b, "z", "int", "2");
+	assert_non_null(model_add(&m, OBJ_SCHEMA, NULL, "public", NULL, NULL, "\"public\""));
+	model_sort(&m);
+	const char *want[] = { "public", "public.a", "public.b", "public.a.x", "public.b.y", "public.b.z",
+			       "public.a_x_idx" };
+	assert_int_equal(m.objs.n, 7);
+	for (size_t i = 0; i < 7; i++)
+		assert_string_equal(m.objs.v[i]->id, want[i]);
+	model_release(&m);
+}
+
 static void test_model_order_follows_dependencies(void **state)
 {
 	(void)state;
@@ -511,6 +533,7 @@ int main(void)
 		cmocka_unit_test(test_imap_put_get_grow),
 		cmocka_unit_test(test_model_ids_and_keys),
 		cmocka_unit_test(test_model_sort_is_canonical),
+		cmocka_unit_test(test_model_sort_interleaved_kinds),
 		cmocka_unit_test(test_model_order_follows_dependencies),
 		cmocka_unit_test(test_diff_missing_extra_changed),
 		cmocka_unit_test(test_diff_same_is_empty_and_dry_run_wording),
