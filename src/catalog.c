@@ -106,12 +106,20 @@ struct comment {
 	const char *text;	/* in the context's arena */
 };
 
-/* A definition left to the server: 'c' pg_get_constraintdef, 'i' pg_get_indexdef. */
+/* A definition left to the server: 'c' pg_get_constraintdef, 'i' pg_get_indexdef, 'd' a column default. */
 struct deferred {
 	char kind;
 	bool sent;		/* to the helper session (helper_send) */
+	char gen;		/* 'd': the column's attgenerated */
 	const char *oid;
 	struct mobj *o;
+};
+
+/* A function of pg_catalog a column default may call, named bare (load_callable). */
+struct funcinfo {
+	const char *name;
+	int nargs;		/* 0 or 1 */
+	unsigned argtype;	/* of the one argument */
 };
 
 struct ctx {
@@ -131,6 +139,7 @@ struct ctx {
 	struct imap opers;	/* binary operator of pg_catalog oid -> struct operinfo */
 	struct imap typcoll;	/* collatable type oid -> its collation oid */
 	struct imap collnames;	/* collation oid -> "schema"."name" */
+	struct imap funcs;	/* function oid -> struct funcinfo */
 	VEC(struct deferred) deferred;
 	PGconn *helper;		/* second session printing constraint definitions, or NULL */
 	double helper_t0;
@@ -449,6 +458,22 @@ static const char *collation(struct ctx *x, const PGresult *r, int row, int f_sc
 {
 	const char *s = val(r, row, f_schema), *n = val(r, row, f_name);
 	return s && n ? quote2(x, s, n) : NULL;
+}
+
+/*
+ * A condition on the rows of a table's parts (constraints, defaults) by the
+ * table's oid in `col`. Reading every user schema, it is only that the
+ * table is a user's (the loaders keep the rows of the tables read, found
+ * in x->rels): joining pg_class to filter by schema and kind scanned all of
+ * it, a third of the read of a table's constraints. With --schema or
+ * --exclude-schema, the tables of the schemas read.
+ */
+static char *of_tables_read(const struct ctx *x, const char *col)
+{
+	if (!x->o->nschemas && !x->o->nexclude)
+		return xasprintf("%s >= " FIRST_NORMAL_OID, col);
+	return xasprintf("%s IN (SELECT c.oid FROM pg_catalog.pg_class c WHERE c.relnamespace IN " SCHEMAS
+			 " AND c.relkind IN ('r', 'p'))", col);
 }
 
 /* ---- schemas ---- */
@@ -1027,40 +1052,163 @@ static int load_columns(struct ctx *x, PGresult *r)
 	return 0;
 }
 
+static void defer(struct ctx *x, char kind, const char *oid, struct mobj *o);
+
 /*
- * Column defaults and generation expressions. A default cannot name a
- * column, so it is deparsed without opening its table (relation 0); only an
- * expression with a column reference (a Var node) needs the table.
+ * The functions of pg_catalog a composed column default may call: those
+ * pg_get_expr() prints bare (the only function of its name, needing no
+ * quotes) taking no argument, and nextval(regclass).
  */
-static char *sql_defaults(const struct ctx *x)
+static char *sql_callable(const struct ctx *x)
 {
 	(void)x;
 	return xstrdup(
-		"SELECT ad.adrelid, ad.adnum,"
-		" pg_catalog.pg_get_expr(ad.adbin, CASE WHEN ad.adbin::pg_catalog.text LIKE '%{VAR %'"
-		"   THEN ad.adrelid ELSE 0 END) AS def "
-		"FROM pg_catalog.pg_attrdef ad JOIN pg_catalog.pg_class c ON c.oid = ad.adrelid"
-		" WHERE c.relnamespace IN " SCHEMAS " AND c.relkind IN ('r', 'p') AND NOT c.relispartition");
+		"SELECT p.oid, p.proname, p.pronargs, p.proargtypes[0] AS argtype FROM pg_catalog.pg_proc p"
+		" WHERE p.pronamespace = 'pg_catalog'::pg_catalog.regnamespace"
+		" AND (p.pronargs = 0 OR p.oid = 'pg_catalog.nextval(pg_catalog.regclass)'::pg_catalog.regprocedure)"
+		" AND pg_catalog.quote_ident(p.proname) OPERATOR(pg_catalog.=) p.proname::pg_catalog.text"
+		" AND NOT EXISTS (SELECT FROM pg_catalog.pg_proc q WHERE q.proname = p.proname"
+		"   AND q.pronamespace = p.pronamespace AND q.oid <> p.oid)");
+}
+
+static int load_callable(struct ctx *x, PGresult *r)
+{
+	int f_oid = fnum(r, "oid"), f_name = fnum(r, "proname"), f_nargs = fnum(r, "pronargs"),
+	    f_arg = fnum(r, "argtype");
+	imap_reserve(&x->funcs, (size_t)PQntuples(r));
+	for (int i = 0; i < PQntuples(r); i++) {
+		struct funcinfo *f = arena_alloc(&x->tmp, sizeof(*f));
+		*f = (struct funcinfo){ arena_strdup(&x->tmp, val(r, i, f_name)), (int)oid_at(r, i, f_nargs),
+					(unsigned)oid_at(r, i, f_arg) };
+		imap_put(&x->funcs, oid_at(r, i, f_oid), f);
+	}
+	return 0;
+}
+
+/*
+ * Column defaults and generation expressions. The common shapes (a
+ * constant, now(), nextval('s'::regclass), CURRENT_TIMESTAMP) come as
+ * their stored trees and are printed here (deparse_default); those it
+ * cannot print are left to the server (run_deferred), and the shapes it
+ * never prints are printed by the server in this read. A default cannot name a column, so the server
+ * deparses it without opening its table (relation 0); only an expression
+ * with a column reference (a Var node) needs the table.
+ */
+#define DEFAULT_BY_SERVER \
+	"pg_catalog.pg_get_expr(ad.adbin, CASE WHEN ad.adbin::pg_catalog.text LIKE '%{VAR %'" \
+	" THEN ad.adrelid ELSE 0 END)"
+/* the same in a printf format */
+#define DEFAULT_BY_SERVER_PCT \
+	"pg_catalog.pg_get_expr(ad.adbin, CASE WHEN ad.adbin::pg_catalog.text LIKE '%%{VAR %%'" \
+	" THEN ad.adrelid ELSE 0 END)"
+
+static char *sql_defaults(const struct ctx *x)
+{
+	char *tables = of_tables_read(x, "ad.adrelid");
+	char *sql = xasprintf(x->compose ?
+		/* a generated column's expression names columns: the server prints those */
+		"SELECT ad.oid, ad.adrelid, ad.adnum, CASE WHEN NOT v.var THEN ad.adbin::pg_catalog.text END AS bin,"
+		" CASE WHEN v.var THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END AS def "
+		"FROM pg_catalog.pg_attrdef ad,"
+		" LATERAL (SELECT ad.adbin::pg_catalog.text LIKE '%%{VAR %%' AS var) v WHERE %s" :
+		"SELECT ad.oid, ad.adrelid, ad.adnum, NULL::pg_catalog.text AS bin, " DEFAULT_BY_SERVER_PCT " AS def "
+		"FROM pg_catalog.pg_attrdef ad WHERE %s", tables);
+	free(tables);
+	return sql;
+}
+
+/* The default or generation expression `def` of column o (attgenerated gen). */
+static void set_default(struct ctx *x, struct mobj *o, char gen, const char *def)
+{
+	if (gen == 's' || gen == 'v') {
+		char *g = xasprintf("(%s) %s", def ? def : "", gen == 's' ? "STORED" : "VIRTUAL");
+		model_set(x->m, o, "generated", g, 0);
+		free(g);
+	} else {
+		model_set(x->m, o, "default", def, 0);
+	}
+}
+
+/* For deparse_default(): functions by load_callable, sequences by their relation read. */
+static const char *default_func(void *ctx, unsigned funcid, int nargs, const unsigned *argtypes)
+{
+	const struct funcinfo *f = imap_get(&((struct ctx *)ctx)->funcs, funcid);
+	return f && f->nargs == nargs && (nargs == 0 || (nargs == 1 && argtypes[0] == f->argtype)) ? f->name : NULL;
+}
+
+static const char *default_relation(void *ctx, unsigned relid)
+{
+	const struct relinfo *ri = imap_get(&((struct ctx *)ctx)->relinfo, relid);
+	return ri ? ri->pgname : NULL;
+}
+
+static const char *no_column(void *ctx, long attno, unsigned *typid)
+{
+	(void)ctx;
+	(void)attno;
+	(void)typid;
+	return NULL;
+}
+
+static const char *no_oper(void *ctx, unsigned opno, unsigned left, unsigned right)
+{
+	(void)ctx;
+	(void)opno;
+	(void)left;
+	(void)right;
+	return NULL;
 }
 
 static int load_defaults(struct ctx *x, PGresult *r)
 {
-	int f_rel = fnum(r, "adrelid"), f_num = fnum(r, "adnum"), f_def = fnum(r, "def");
+	int f_oid = fnum(r, "oid"), f_rel = fnum(r, "adrelid"), f_num = fnum(r, "adnum"), f_bin = fnum(r, "bin"),
+	    f_def = fnum(r, "def");
+	const struct deparse_env env = { .column = no_column, .oper = no_oper, .func = default_func,
+					 .relation = default_relation, .ctx = x };
+	/*
+	 * Defaults repeat (0, now()): each tree is printed once, looked up by its
+	 * text without the :location fields, the only ones that differ.
+	 */
+	struct map seen = MAP_INIT;	/* tree -> text printed, or "" when refused */
+	struct buf b = BUF_INIT, tree = BUF_INIT;
 	for (int i = 0; i < PQntuples(r); i++) {
 		const struct relinfo *ri = imap_get(&x->relinfo, oid_at(r, i, f_rel));
-		int attnum = atoi(val(r, i, f_num));
+		int attnum = (int)oid_at(r, i, f_num);
 		if (!ri || attnum <= 0 || attnum >= ri->ncols || !ri->cols[attnum].obj)
 			continue;
 		const struct colinfo *col = &ri->cols[attnum];
-		const char *def = val(r, i, f_def);
-		if (col->gen == 's' || col->gen == 'v') {
-			char *g = xasprintf("(%s) %s", def ? def : "", col->gen == 's' ? "STORED" : "VIRTUAL");
-			model_set(x->m, col->obj, "generated", g, 0);
-			free(g);
+		const char *bin = val(r, i, f_bin);
+		if (!bin) {
+			set_default(x, col->obj, col->gen, val(r, i, f_def));
+			continue;
+		}
+		buf_reset(&tree);
+		for (const char *p = bin, *loc; *p; p = loc) {
+			loc = strstr(p, " :location ");
+			if (!loc) {
+				buf_adds(&tree, p);
+				break;
+			}
+			buf_add(&tree, p, (size_t)(loc - p));
+			for (loc += 11; *loc == '-' || (*loc >= '0' && *loc <= '9'); loc++)
+				;
+		}
+		const char *def = map_get(&seen, tree.s);
+		if (!def) {
+			buf_reset(&b);
+			def = arena_strdup(&x->tmp, deparse_default(bin, &env, &b) ? b.s : "");
+			map_put(&seen, arena_strdup(&x->tmp, tree.s), (void *)def);
+		}
+		if (*def) {
+			set_default(x, col->obj, col->gen, def);
 		} else {
-			model_set(x->m, col->obj, "default", def, 0);
+			defer(x, 'd', val(r, i, f_oid), col->obj);
+			x->deferred.v[x->deferred.n - 1].gen = col->gen;
 		}
 	}
+	map_release(&seen);
+	buf_release(&b);
+	buf_release(&tree);
 	return 0;
 }
 
@@ -1105,7 +1253,7 @@ static bool column_list(struct buf *b, const struct relinfo *ri, const long *num
 
 static void defer(struct ctx *x, char kind, const char *oid, struct mobj *o)
 {
-	struct deferred d = { kind, false, key_of(x, oid), o };
+	struct deferred d = { kind, false, '\0', key_of(x, oid), o };
 	VEC_PUSH(&x->deferred, d);
 }
 
@@ -1287,17 +1435,20 @@ static int load_indexes(struct ctx *x, PGresult *r)
 
 static char *sql_constraints(const struct ctx *x)
 {
-	return xasprintf(
+	char *tables = of_tables_read(x, "co.conrelid");
+	char *sql = xasprintf(
 		"SELECT co.oid, co.conrelid, co.conname, co.contype, co.conkey, co.confrelid, co.confkey,"
 		" co.confupdtype, co.confdeltype, co.confmatchtype, %s AS confdelsetcols, co.conindid,"
 		" co.condeferrable, co.condeferred, co.convalidated, %s AS conenforced, co.connoinherit,"
 		" %s AS conbin "
-		"FROM pg_catalog.pg_constraint co JOIN pg_catalog.pg_class c ON c.oid = co.conrelid"
-		" WHERE c.relnamespace IN " SCHEMAS " AND c.relkind IN ('r', 'p')"
-		" AND co.contype IN ('p', 'u', 'c', 'f', 'x') AND co.conislocal AND co.conparentid = 0",
+		"FROM pg_catalog.pg_constraint co"
+		" WHERE %s AND co.contype IN ('p', 'u', 'c', 'f', 'x') AND co.conislocal AND co.conparentid = 0",
 		x->version >= 150000 ? "co.confdelsetcols" : "NULL::pg_catalog.int2[]",
 		x->version >= 180000 ? "co.conenforced" : "true",
-		x->compose ? "CASE WHEN co.contype = 'c' THEN co.conbin::pg_catalog.text END" : "NULL::pg_catalog.text");
+		x->compose ? "CASE WHEN co.contype = 'c' THEN co.conbin::pg_catalog.text END" : "NULL::pg_catalog.text",
+		tables);
+	free(tables);
+	return sql;
 }
 
 /* For deparse_check(): the columns of the constraint's table, the operators of pg_catalog. */
@@ -1328,7 +1479,7 @@ static const char *compose_check(struct ctx *x, uint64_t conrelid, const char *c
 	if (!x->compose)
 		return NULL;
 	struct check_env ce = { x, imap_get(&x->relinfo, conrelid) };
-	const struct deparse_env env = { check_column, check_oper, &ce };
+	const struct deparse_env env = { .column = check_column, .oper = check_oper, .ctx = &ce };
 	struct buf b = BUF_INIT;
 	buf_adds(&b, "CHECK (");
 	const char *result = NULL;
@@ -2183,6 +2334,7 @@ static const struct step {
 	{ "table parents", sql_parents, load_parents, STEP_ALWAYS, false },
 	{ "sequences", sql_sequences, load_sequences, STEP_ALWAYS, false },
 	{ "collations", sql_collations, load_collations, STEP_ALWAYS, false },
+	{ "functions defaults may call", sql_callable, load_callable, STEP_ALWAYS, true },
 	{ "columns", sql_columns, load_columns, STEP_ALWAYS, true },
 	{ "column defaults", sql_defaults, load_defaults, STEP_ALWAYS, false },
 	{ "b-tree operator classes", sql_btree_opclasses, load_btree_opclasses, STEP_ALWAYS, true },
@@ -2371,42 +2523,62 @@ static int run_deferred(struct ctx *x)
 		unsent += !x->deferred.v[i].sent;
 	if (!unsent)
 		return 0;
-	struct buf cons = BUF_INIT, idx = BUF_INIT;
+	struct buf cons = BUF_INIT, idx = BUF_INIT, defs = BUF_INIT;
+	struct imap defaults = IMAP_INIT;	/* attrdef oid -> struct deferred */
 	buf_addch(&cons, '{');
 	buf_addch(&idx, '{');
+	buf_addch(&defs, '{');
 	for (size_t i = 0; i < x->deferred.n; i++) {
-		if (x->deferred.v[i].sent)
+		struct deferred *d = &x->deferred.v[i];
+		if (d->sent)
 			continue;
-		struct buf *b = x->deferred.v[i].kind == 'c' ? &cons : &idx;
+		struct buf *b = d->kind == 'c' ? &cons : d->kind == 'i' ? &idx : &defs;
 		if (b->len > 1)
 			buf_addch(b, ',');
-		buf_adds(b, x->deferred.v[i].oid);
+		buf_adds(b, d->oid);
+		if (d->kind == 'd')
+			imap_put(&defaults, strtoull(d->oid, NULL, 10), d);
 	}
 	buf_addch(&cons, '}');
 	buf_addch(&idx, '}');
-	const char *params[2] = { cons.s, idx.s };
+	buf_addch(&defs, '}');
+	const char *params[3] = { cons.s, idx.s, defs.s };
 	double t0 = now_ms();
 	PGresult *r = PQexecParams(x->c,
 		"SELECT 'c' AS kind, u.oid, pg_catalog.pg_get_constraintdef(u.oid) AS def"
 		" FROM pg_catalog.unnest($1::pg_catalog.oid[]) u(oid)"
 		" UNION ALL SELECT 'i', u.oid, pg_catalog.pg_get_indexdef(u.oid)"
-		" FROM pg_catalog.unnest($2::pg_catalog.oid[]) u(oid)", 2, NULL, params, NULL, NULL, 0);
+		" FROM pg_catalog.unnest($2::pg_catalog.oid[]) u(oid)"
+		" UNION ALL SELECT 'd', ad.oid, " DEFAULT_BY_SERVER
+		" FROM pg_catalog.unnest($3::pg_catalog.oid[]) u(oid) JOIN pg_catalog.pg_attrdef ad ON ad.oid = u.oid",
+		3, NULL, params, NULL, NULL, 0);
 	buf_release(&cons);
 	buf_release(&idx);
+	buf_release(&defs);
 	x->m->queries++;
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		buf_printf(x->err, "cannot read index and constraint definitions from the catalog: %s",
+		buf_printf(x->err, "cannot read index, constraint and default definitions from the catalog: %s",
 			   PQresultErrorMessage(r));
 		buf_rtrim(x->err);
+		imap_release(&defaults);
 		PQclear(r);
 		return -1;
 	}
 	if (x->o->trace)
 		x->o->trace(x->o->trace_ctx, "definitions left to the server", PQntuples(r), now_ms() - t0);
 	int f_kind = fnum(r, "kind"), f_oid = fnum(r, "oid"), f_def = fnum(r, "def");
-	for (int i = 0; i < PQntuples(r); i++)
-		set_server_def(x, imap_get(val(r, i, f_kind)[0] == 'c' ? &x->cons : &x->rels, oid_at(r, i, f_oid)),
-			       val(r, i, f_def));
+	for (int i = 0; i < PQntuples(r); i++) {
+		char kind = val(r, i, f_kind)[0];
+		if (kind == 'd') {
+			const struct deferred *d = imap_get(&defaults, oid_at(r, i, f_oid));
+			if (d)
+				set_default(x, d->o, d->gen, val(r, i, f_def));
+		} else {
+			set_server_def(x, imap_get(kind == 'c' ? &x->cons : &x->rels, oid_at(r, i, f_oid)),
+				       val(r, i, f_def));
+		}
+	}
+	imap_release(&defaults);
 	PQclear(r);
 	return 0;
 }
@@ -2493,6 +2665,7 @@ static int load(PGconn *c, const struct catalog_opts *o, struct model *m, struct
 	imap_release(&x.opers);
 	imap_release(&x.typcoll);
 	imap_release(&x.collnames);
+	imap_release(&x.funcs);
 	VEC_FREE(&x.deferred);
 	arena_release(&x.tmp);
 	m->load_ms = now_ms() - t0;

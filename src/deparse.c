@@ -222,7 +222,10 @@ static bool field_is(const struct pnode *n, const char *name, const char *want)
 
 /* ---- printing as ruleutils.c does ------------------------------------------------ */
 
-enum { BOOLOID = 16, INT8OID = 20, INT2OID = 21, INT4OID = 23, TEXTOID = 25, DEFAULT_COLLATION_OID = 100 };
+enum {
+	BOOLOID = 16, INT8OID = 20, INT2OID = 21, INT4OID = 23, TEXTOID = 25, DEFAULT_COLLATION_OID = 100,
+	REGCLASSOID = 2205
+};
 
 /* Types IS [NOT] NULL is printed for as such (not composite: ruleutils prints those another way). */
 static bool scalar_type(unsigned t)
@@ -249,7 +252,22 @@ static bool byval_le(const struct val *v, int64_t *out)
 	return true;
 }
 
-static bool print_const(const struct pnode *n, struct buf *b, unsigned *type)
+/* A literal as simple_quote_literal() prints it: ASCII, no backslash (its doubling depends on a setting). */
+static bool quoted_literal(struct buf *b, const char *s)
+{
+	buf_addch(b, '\'');
+	for (; *s; s++) {
+		if (*s == '\\' || (unsigned char)*s < 0x20)
+			return false;
+		if (*s == '\'')
+			buf_addch(b, '\'');
+		buf_addch(b, *s);
+	}
+	buf_addch(b, '\'');
+	return true;
+}
+
+static bool print_const(const struct pnode *n, const struct deparse_env *env, struct buf *b, unsigned *type)
 {
 	long t, coll;
 	if (!field_long(n, "consttype", &t) || !field_is(n, "constisnull", "false") ||
@@ -275,6 +293,26 @@ static bool print_const(const struct pnode *n, struct buf *b, unsigned *type)
 		if (x < 0)
 			buf_adds(b, "'::integer");
 		return true;
+	case INT8OID:
+	case INT2OID:
+		/* not int4: quoted, with the type (sign-extended to 8 bytes, as int4) */
+		if (!byval_le(v, &x) || coll != 0 || (t == INT2OID && (x < INT16_MIN || x > INT16_MAX)))
+			return false;
+		buf_addch(b, '\'');
+		buf_adds(b, fmt_decimal(x, digits));
+		buf_adds(b, t == INT8OID ? "'::bigint" : "'::smallint");
+		return true;
+	case REGCLASSOID: {
+		/* an oid, zero-extended; regclassout's name as a literal */
+		const char *name;
+		if (!env->relation || !byval_le(v, &x) || x <= 0 || x > UINT32_MAX || coll != 0 ||
+		    !(name = env->relation(env->ctx, (unsigned)x)))
+			return false;
+		if (!quoted_literal(b, name))
+			return false;
+		buf_adds(b, "::regclass");
+		return true;
+	}
 	case BOOLOID:
 		if (!byval_le(v, &x) || (x != 0 && x != 1) || coll != 0)
 			return false;
@@ -336,7 +374,57 @@ static bool expr(const struct pnode *n, const struct deparse_env *env, struct bu
 		return true;
 	}
 	if (tok_is(n->name, "CONST"))
-		return print_const(n, b, type);
+		return print_const(n, env, b, type);
+	if (tok_is(n->name, "FUNCEXPR")) {
+		/* proname(args): a plain call (funcformat 0) of a function the catalog can name bare */
+		long funcid, format, result;
+		const struct val *a = field(n, "args");
+		if (!env->func || !field_long(n, "funcid", &funcid) || !field_long(n, "funcformat", &format) ||
+		    format != 0 || !field_is(n, "funcvariadic", "false") || !field_long(n, "funcresulttype", &result) ||
+		    !a || (a->kind != V_NULL && (a->kind != V_LIST || a->nitems > 8)))
+			return false;
+		int nargs = a->kind == V_LIST ? a->nitems : 0;
+		unsigned argtypes[8];
+		struct buf argtext = BUF_INIT;
+		bool ok = true;
+		for (int i = 0; ok && i < nargs; i++) {
+			if (i)
+				buf_adds(&argtext, ", ");
+			ok = a->items[i].kind == V_NODE && expr(a->items[i].node, env, &argtext, &argtypes[i]);
+		}
+		const char *name = ok ? env->func(env->ctx, (unsigned)funcid, nargs, argtypes) : NULL;
+		if (name) {
+			buf_adds(b, name);
+			buf_addch(b, '(');
+			buf_add(b, argtext.s, argtext.len);
+			buf_addch(b, ')');
+			*type = (unsigned)result;
+		}
+		buf_release(&argtext);
+		return name != NULL;
+	}
+	if (tok_is(n->name, "SQLVALUEFUNCTION")) {
+		/* SQLValueFunctionOp 0-8, the same in 13-17 (later ones moved to function calls in 16) */
+		static const char *const names[] = { "CURRENT_DATE", "CURRENT_TIME", "CURRENT_TIME", "CURRENT_TIMESTAMP",
+						     "CURRENT_TIMESTAMP", "LOCALTIME", "LOCALTIME", "LOCALTIMESTAMP",
+						     "LOCALTIMESTAMP" };
+		long op, t, typmod;
+		char digits[FMT_DECIMAL_LEN];
+		if (!env->func || !field_long(n, "op", &op) || op < 0 || op > 8 || !field_long(n, "type", &t) ||
+		    !field_long(n, "typmod", &typmod))
+			return false;
+		bool precision = op == 2 || op == 4 || op == 6 || op == 8;	/* the _N forms */
+		if (precision && (typmod < 0 || typmod > 6))
+			return false;
+		buf_adds(b, names[op]);
+		if (precision) {
+			buf_addch(b, '(');
+			buf_adds(b, fmt_decimal(typmod, digits));
+			buf_addch(b, ')');
+		}
+		*type = (unsigned)t;
+		return true;
+	}
 	if (tok_is(n->name, "OPEXPR")) {
 		long opno, result;
 		if (!field_long(n, "opno", &opno) || !field_long(n, "opresulttype", &result) ||
@@ -397,20 +485,48 @@ static bool expr(const struct pnode *n, const struct deparse_env *env, struct bu
 	return false;
 }
 
-bool deparse_check(const char *conbin, const struct deparse_env *env, struct buf *out)
+/* The expression tree `text` printed into out; its type must be `want` (0: any). */
+static bool deparse(const char *text, const struct deparse_env *env, unsigned want, struct buf *out)
 {
-	if (!conbin)
+	if (!text)
 		return false;
 	struct arena a;
 	arena_init(&a);
-	struct reader r = { .s = conbin, .a = &a };
+	struct reader r = { .s = text, .a = &a };
 	struct pnode *n;
 	struct buf b = BUF_INIT;
 	unsigned type;
-	bool ok = node(&r, &n) && (blanks(&r), *r.s == '\0') && expr(n, env, &b, &type) && type == BOOLOID;
+	bool ok = node(&r, &n) && (blanks(&r), *r.s == '\0');
+	/*
+	 * An implicit cast at the top (a bigint column's DEFAULT 0, int8(0)) is
+	 * printed as its argument: ruleutils shows implicit casts only inside.
+	 */
+	long format;
+	const struct val *arg;
+	if (ok && !want && tok_is(n->name, "FUNCEXPR") && field_long(n, "funcformat", &format) && format == 2 &&
+	    (arg = field(n, "args")) && arg->kind == V_LIST && arg->nitems >= 1 && arg->items[0].kind == V_NODE)
+		n = arg->items[0].node;
+	else if (ok && !want && tok_is(n->name, "RELABELTYPE") && field_long(n, "relabelformat", &format) &&
+		 format == 2 && (arg = field(n, "arg")) && arg->kind == V_NODE)
+		n = arg->node;
+	ok = ok && expr(n, env, &b, &type) && (!want || type == want);
 	if (ok)
 		buf_add(out, b.s, b.len);
 	buf_release(&b);
 	arena_release(&a);
 	return ok;
+}
+
+bool deparse_check(const char *conbin, const struct deparse_env *env, struct buf *out)
+{
+	/* no calls in CHECKs: their arguments' coercions are not handled */
+	struct deparse_env plain = *env;
+	plain.func = NULL;
+	plain.relation = NULL;
+	return deparse(conbin, &plain, BOOLOID, out);
+}
+
+bool deparse_default(const char *adbin, const struct deparse_env *env, struct buf *out)
+{
+	return deparse(adbin, env, 0, out);
 }

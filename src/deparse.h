@@ -17,6 +17,11 @@
  * deparse opens the table behind each constraint (its relcache entry),
  * which dominates reading a catalog of thousands of tables; this does not.
  *
+ * deparse_default() does the same for column defaults (pg_get_expr() of
+ * pg_attrdef.adbin, the same flags), with a few more shapes: the server
+ * spent a third of the read of a plain table's columns printing "0" and
+ * "now()".
+ *
  * SSOT_CATALOG_SERVER_DEFS=1 turns composing off; the catalog tests read
  * every shape both ways and require the same text (tests/drift/).
  */
@@ -39,6 +44,15 @@ struct deparse_env {
 	 * `left` and `right`; NULL otherwise.
 	 */
 	const char *(*oper)(void *ctx, unsigned opno, unsigned left, unsigned right);
+	/*
+	 * The name of function `funcid` when the server would print a call of
+	 * it with arguments of types argtypes[0 .. nargs-1] bare: unqualified,
+	 * unquoted, resolving to that function; NULL otherwise. NULL: no
+	 * function calls are composed.
+	 */
+	const char *(*func)(void *ctx, unsigned funcid, int nargs, const unsigned *argtypes);
+	/* What regclassout prints for relation `relid` ("schema"."name"), or NULL. NULL: none. */
+	const char *(*relation)(void *ctx, unsigned relid);
 	void *ctx;
 };
 
@@ -49,5 +63,15 @@ struct deparse_env {
  * above.
  */
 bool deparse_check(const char *conbin, const struct deparse_env *env, struct buf *out);
+
+/*
+ * The same for what pg_get_expr() prints for a column default
+ * (pg_attrdef.adbin), with besides the shapes above: bigint and smallint
+ * constants ('5'::bigint), calls of functions env->func names (now(),
+ * nextval('public.s'::regclass) with env->relation), and CURRENT_DATE,
+ * CURRENT_TIME, CURRENT_TIMESTAMP, LOCALTIME, LOCALTIMESTAMP with or
+ * without a precision. The expression may be of any type.
+ */
+bool deparse_default(const char *adbin, const struct deparse_env *env, struct buf *out);
 
 #endif

@@ -1,4 +1,4 @@
--- Index and constraint shapes whose definitions ssot composes from the
+-- Index, constraint and column default shapes whose definitions ssot composes from the
 -- catalog instead of asking pg_get_indexdef / pg_get_constraintdef, and the
 -- shapes it leaves to the server. drift.t reads this database both ways
 -- (SSOT_CATALOG_SERVER_DEFS=1) and expects the same model, byte for byte.
@@ -84,7 +84,8 @@ CREATE TABLE shapes.checks (
 ALTER TABLE shapes.checks ADD CONSTRAINT c_noinherit CHECK (qty < 1000) NO INHERIT;
 ALTER TABLE shapes.checks ADD CONSTRAINT c_notvalid CHECK (a > 2) NOT VALID;
 -- ... and left to the server: casts, functions, IN lists, other constants
-ALTER TABLE shapes.checks ADD CONSTRAINT s_bigint CHECK (big > 5000000000),
+ALTER TABLE shapes.checks ADD CONSTRAINT c_bigint CHECK (big > 5000000000),
+  ADD CONSTRAINT c_bigint_neg CHECK (big <> '-3'::bigint),
   ADD CONSTRAINT s_numeric CHECK (n > 0),
   ADD CONSTRAINT s_in CHECK (t IN ('a', 'b')),
   ADD CONSTRAINT s_func CHECK (char_length(t) < 100),
@@ -96,3 +97,24 @@ ALTER TABLE shapes.checks ADD CONSTRAINT s_bigint CHECK (big > 5000000000),
 COMMENT ON INDEX shapes.child_xyz_idx IS 'composed';
 COMMENT ON CONSTRAINT child_parent_fk ON shapes.child IS 'fk';
 COMMENT ON COLUMN shapes.child.x IS 'x';
+-- Column defaults: composed (constants, implicit casts at the top, now(),
+-- nextval of a sequence read, CURRENT_TIMESTAMP and kin) and the server's
+CREATE SCHEMA "Shapes Seq";
+CREATE SEQUENCE "Shapes Seq"."odd ""seq""";
+CREATE SEQUENCE shapes.plain_seq;
+CREATE TYPE shapes.mood AS ENUM ('ok', 'sad');
+CREATE TABLE shapes.defaults (
+  a int DEFAULT 0, b int DEFAULT -1, c bigint DEFAULT 0, d bigint DEFAULT -5, e smallint DEFAULT 3,
+  f smallint DEFAULT -2, g bool DEFAULT true, h bool DEFAULT false, i text DEFAULT 'x', j text DEFAULT 'it''s',
+  k text DEFAULT '', l varchar(10) DEFAULT 'v', m timestamptz DEFAULT now(), n timestamptz DEFAULT CURRENT_TIMESTAMP,
+  o timestamptz DEFAULT CURRENT_TIMESTAMP(3), p date DEFAULT CURRENT_DATE, q time DEFAULT LOCALTIME,
+  r timestamp DEFAULT LOCALTIMESTAMP(2), s timetz DEFAULT CURRENT_TIME, t uuid DEFAULT gen_random_uuid(),
+  u bigserial, v int DEFAULT nextval('"Shapes Seq"."odd ""seq"""'), w bigint DEFAULT nextval('shapes.plain_seq'),
+  x numeric DEFAULT 0, y numeric(10,2) DEFAULT 1.5, z shapes.mood DEFAULT 'ok', aa int DEFAULT 1 + 2,
+  ab text DEFAULT upper('x'), ac float8 DEFAULT random(), ad jsonb DEFAULT '{}', ae int[] DEFAULT '{}',
+  af int GENERATED ALWAYS AS (a * 2) STORED, ag int GENERATED ALWAYS AS (7) STORED, ah text DEFAULT current_user,
+  ai int DEFAULT 2147483647, aj bigint DEFAULT 9223372036854775807, ak text DEFAULT 'naïve',
+  al text DEFAULT 'back\slash', am int DEFAULT '5'::int, an bigint DEFAULT 3000000000, ao oid DEFAULT 5,
+  ap timestamptz DEFAULT clock_timestamp(), aq text DEFAULT pg_catalog.version(), ar int DEFAULT NULL,
+  as_ bigint DEFAULT nextval('pg_catalog.pg_class'::regclass)
+);

@@ -4,7 +4,8 @@
  * its pg_get_constraintdef() printed for the same constraints (CREATE TABLE
  * ck (qty int, big bigint, small smallint, flag boolean, "Weird Col" int,
  * a int, b int, t text, n numeric, CHECK (...), ...)); NULL where the
- * expression is outside the shapes composed (a bigint constant, a cast).
+ * expression is outside the shapes composed (a cast, a numeric constant).
+ * Column defaults likewise, from pg_attrdef.adbin and pg_get_expr().
  */
 #include "deparse.h"
 
@@ -52,7 +53,7 @@ static const char *oper(void *ctx, unsigned opno, unsigned left, unsigned right)
 	return NULL;
 }
 
-static const struct deparse_env env = { column, oper, NULL };
+static const struct deparse_env env = { .column = column, .oper = oper };
 
 static const struct {
 	const char *conbin, *want;
@@ -64,7 +65,7 @@ static const struct {
 	{ "{OPEXPR :opno 430 :opfuncid 479 :opresulttype 16 :opretset false :opcollid 0 :inputcollid 0 :args ({VAR :varno 1 :varattno 2 :vartype 20 :vartypmod -1 :varcollid 0 :varlevelsup 0 :varnosyn 1 :varattnosyn 2 :location 145} {CONST :consttype 23 :consttypmod -1 :constcollid 0 :constlen 4 :constbyval true :constisnull false :location 152 :constvalue 4 [ 0 0 0 0 0 0 0 0 ]}) :location 149}",
 	  "(big >= 0)" },
 	{ "{OPEXPR :opno 413 :opfuncid 470 :opresulttype 16 :opretset false :opcollid 0 :inputcollid 0 :args ({VAR :varno 1 :varattno 2 :vartype 20 :vartypmod -1 :varcollid 0 :varlevelsup 0 :varnosyn 1 :varattnosyn 2 :location 530} {CONST :consttype 20 :consttypmod -1 :constcollid 0 :constlen 8 :constbyval true :constisnull false :location 536 :constvalue 8 [ 0 -14 5 42 1 0 0 0 ]}) :location 534}",
-	  NULL },
+	  "(big > '5000000000'::bigint)" },
 	{ "{OPEXPR :opno 97 :opfuncid 66 :opresulttype 16 :opretset false :opcollid 0 :inputcollid 0 :args ({VAR :varno 1 :varattno 6 :vartype 23 :vartypmod -1 :varcollid 0 :varlevelsup 0 :varnosyn 1 :varattnosyn 6 :location 359} {VAR :varno 1 :varattno 7 :vartype 23 :vartypmod -1 :varcollid 0 :varlevelsup 0 :varnosyn 1 :varattnosyn 7 :location 363}) :location 361}",
 	  "(a < b)" },
 	{ "{BOOLEXPR :boolop or :args ({OPEXPR :opno 96 :opfuncid 65 :opresulttype 16 :opretset false :opcollid 0 :inputcollid 0 :args ({VAR :varno 1 :varattno 6 :vartype 23 :vartypmod -1 :varcollid 0 :varlevelsup 0 :varnosyn 1 :varattnosyn 6 :location 494} {VAR :varno 1 :varattno 7 :vartype 23 :vartypmod -1 :varcollid 0 :varlevelsup 0 :varnosyn 1 :varattnosyn 7 :location 498}) :location 496} {BOOLEXPR :boolop and :args ({OPEXPR :opno 96 :opfuncid 65 :opresulttype 16 :opretset false :opcollid 0 :inputcollid 0 :args ({VAR :varno 1 :varattno 6 :vartype 23 :vartypmod -1 :varcollid 0 :varlevelsup 0 :varnosyn 1 :varattnosyn 6 :location 503} {CONST :consttype 23 :consttypmod -1 :constcollid 0 :constlen 4 :constbyval true :constisnull false :location 507 :constvalue 4 [ 1 0 0 0 0 0 0 0 ]}) :location 505} {OPEXPR :opno 96 :opfuncid 65 :opresulttype 16 :opretset false :opcollid 0 :inputcollid 0 :args ({VAR :varno 1 :varattno 7 :vartype 23 :vartypmod -1 :varcollid 0 :varlevelsup 0 :varnosyn 1 :varattnosyn 7 :location 513} {CONST :consttype 23 :consttypmod -1 :constcollid 0 :constlen 4 :constbyval true :constisnull false :location 517 :constvalue 4 [ 2 0 0 0 0 0 0 0 ]}) :location 515}) :location 509}) :location 500}",
@@ -169,10 +170,86 @@ static void test_refusals(void **state)
 	buf_release(&b);
 }
 
+/* ---- column defaults ---- */
+
+/* now() (1299), nextval(regclass) (1574); two sequences by oid, as the catalog would name them. */
+static const char *func(void *ctx, unsigned funcid, int nargs, const unsigned *argtypes)
+{
+	(void)ctx;
+	if (funcid == 1299 && nargs == 0)
+		return "now";
+	if (funcid == 1574 && nargs == 1 && argtypes[0] == 2205)
+		return "nextval";
+	return NULL;
+}
+
+static const char *relation(void *ctx, unsigned relid)
+{
+	(void)ctx;
+	return relid == 196423 ? "public.plain_seq" : relid == 196422 ? "\"My Schema\".\"odd \"\"seq\"\"\"" : NULL;
+}
+
+static const struct deparse_env denv = { .column = column, .oper = oper, .func = func, .relation = relation };
+
+#define I4(b) "{CONST :consttype 23 :consttypmod -1 :constcollid 0 :constlen 4 :constbyval true :constisnull false :constvalue 4 [ " b " ]}"
+
+static const struct {
+	const char *adbin, *want;
+} defaults[] = {
+	{ I4("0 0 0 0 0 0 0 0"), "0" },
+	{ I4("-1 -1 -1 -1 -1 -1 -1 -1"), "'-1'::integer" },
+	/* bigint DEFAULT 0, DEFAULT -5, smallint DEFAULT 3, numeric DEFAULT 0: implicit casts at the top */
+	{ "{FUNCEXPR :funcid 481 :funcresulttype 20 :funcretset false :funcvariadic false :funcformat 2 :funccollid 0 :inputcollid 0 :args (" I4("0 0 0 0 0 0 0 0") ") :location -1}", "0" },
+	{ "{FUNCEXPR :funcid 481 :funcresulttype 20 :funcretset false :funcvariadic false :funcformat 2 :funccollid 0 :inputcollid 0 :args (" I4("-5 -1 -1 -1 -1 -1 -1 -1") ") :location -1}", "'-5'::integer" },
+	{ "{FUNCEXPR :funcid 314 :funcresulttype 21 :funcretset false :funcvariadic false :funcformat 2 :funccollid 0 :inputcollid 0 :args (" I4("3 0 0 0 0 0 0 0") ") :location -1}", "3" },
+	{ "{FUNCEXPR :funcid 1740 :funcresulttype 1700 :funcretset false :funcvariadic false :funcformat 2 :funccollid 0 :inputcollid 0 :args (" I4("0 0 0 0 0 0 0 0") ") :location -1}", "0" },
+	{ "{CONST :consttype 16 :consttypmod -1 :constcollid 0 :constlen 1 :constbyval true :constisnull false :constvalue 1 [ 1 0 0 0 0 0 0 0 ]}", "true" },
+	{ "{CONST :consttype 25 :consttypmod -1 :constcollid 100 :constlen -1 :constbyval false :constisnull false :constvalue 8 [ 32 0 0 0 105 116 39 115 ]}", "'it''s'::text" },
+	{ "{CONST :consttype 20 :consttypmod -1 :constcollid 0 :constlen 8 :constbyval true :constisnull false :constvalue 8 [ -1 -1 -1 -1 -1 -1 -1 127 ]}", "'9223372036854775807'::bigint" },
+	{ "{FUNCEXPR :funcid 1299 :funcresulttype 1184 :funcretset false :funcvariadic false :funcformat 0 :funccollid 0 :inputcollid 0 :args <>}", "now()" },
+	{ "{RELABELTYPE :arg {SQLVALUEFUNCTION :op 4 :type 1184 :typmod 3} :resulttype 1184 :resulttypmod -1 :resultcollid 0 :relabelformat 2 :location -1}", "CURRENT_TIMESTAMP(3)" },
+	{ "{RELABELTYPE :arg {SQLVALUEFUNCTION :op 8 :type 1114 :typmod 2} :resulttype 1114 :resulttypmod -1 :resultcollid 0 :relabelformat 2 :location -1}", "LOCALTIMESTAMP(2)" },
+	{ "{SQLVALUEFUNCTION :op 3 :type 1184 :typmod -1}", "CURRENT_TIMESTAMP" },
+	{ "{SQLVALUEFUNCTION :op 0 :type 1082 :typmod -1}", "CURRENT_DATE" },
+	/* int DEFAULT nextval('"My Schema"."odd ""seq"""'): int4(nextval(...)), the cast hidden */
+	{ "{FUNCEXPR :funcid 480 :funcresulttype 23 :funcretset false :funcvariadic false :funcformat 2 :funccollid 0 :inputcollid 0 :args ({FUNCEXPR :funcid 1574 :funcresulttype 20 :funcretset false :funcvariadic false :funcformat 0 :funccollid 0 :inputcollid 0 :args ({CONST :consttype 2205 :consttypmod -1 :constcollid 0 :constlen 4 :constbyval true :constisnull false :constvalue 4 [ 70 -1 2 0 0 0 0 0 ]})}) :location -1}", "nextval('\"My Schema\".\"odd \"\"seq\"\"\"'::regclass)" },
+	{ "{FUNCEXPR :funcid 1574 :funcresulttype 20 :funcretset false :funcvariadic false :funcformat 0 :funccollid 0 :inputcollid 0 :args ({CONST :consttype 2205 :consttypmod -1 :constcollid 0 :constlen 4 :constbyval true :constisnull false :constvalue 4 [ 71 -1 2 0 0 0 0 0 ]})}", "nextval('public.plain_seq'::regclass)" },
+	{ "{RELABELTYPE :arg " I4("5 0 0 0 0 0 0 0") " :resulttype 26 :resulttypmod -1 :resultcollid 0 :relabelformat 2 :location -1}", "5" },
+	/* refused: a function the catalog does not name, a sequence not read, an operator, a cast inside a call */
+	{ "{FUNCEXPR :funcid 871 :funcresulttype 25 :funcretset false :funcvariadic false :funcformat 0 :funccollid 100 :inputcollid 100 :args ({CONST :consttype 25 :consttypmod -1 :constcollid 100 :constlen -1 :constbyval false :constisnull false :constvalue 5 [ 20 0 0 0 120 ]})}", NULL },
+	{ "{FUNCEXPR :funcid 1574 :funcresulttype 20 :funcretset false :funcvariadic false :funcformat 0 :funccollid 0 :inputcollid 0 :args ({CONST :consttype 2205 :consttypmod -1 :constcollid 0 :constlen 4 :constbyval true :constisnull false :constvalue 4 [ 72 -1 2 0 0 0 0 0 ]})}", NULL },
+	{ "{OPEXPR :opno 551 :opfuncid 177 :opresulttype 23 :opretset false :opcollid 0 :inputcollid 0 :args (" I4("1 0 0 0 0 0 0 0") " " I4("2 0 0 0 0 0 0 0") ")}", NULL },
+	{ "{FUNCEXPR :funcid 1299 :funcresulttype 1184 :funcretset false :funcvariadic false :funcformat 1 :funccollid 0 :inputcollid 0 :args <>}", NULL },
+	{ "{SQLVALUEFUNCTION :op 11 :type 19 :typmod -1}", NULL },
+};
+
+static void test_default_cases(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++) {
+		struct buf b = BUF_INIT;
+		bool ok = deparse_default(defaults[i].adbin, &denv, &b);
+		if (!defaults[i].want) {
+			assert_false(ok);
+			assert_int_equal(b.len, 0);
+		} else {
+			assert_true(ok);
+			assert_string_equal(b.s, defaults[i].want);
+		}
+		buf_release(&b);
+	}
+	/* CHECKs never compose calls, whatever the environment offers */
+	struct buf b = BUF_INIT;
+	assert_false(deparse_check("{FUNCEXPR :funcid 1299 :funcresulttype 16 :funcretset false :funcvariadic false "
+				   ":funcformat 0 :args <>}", &denv, &b));
+	buf_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_server_cases),
+		cmocka_unit_test(test_default_cases),
 		cmocka_unit_test(test_refusals),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
