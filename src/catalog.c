@@ -140,6 +140,8 @@ struct ctx {
 	struct imap typcoll;	/* collatable type oid -> its collation oid */
 	struct imap collnames;	/* collation oid -> "schema"."name" */
 	struct imap funcs;	/* function oid -> struct funcinfo */
+	struct map keywords;	/* the server's keywords quote_ident() quotes (load_keywords) */
+	struct buf qbuf;	/* qname() */
 	VEC(struct deferred) deferred;
 	PGconn *helper;		/* second session printing constraint definitions, or NULL */
 	double helper_t0;
@@ -313,6 +315,24 @@ static const char *quote_into(struct arena *a, const char *schema, const char *n
 	return r;
 }
 
+/* The same in x->qbuf, valid until the next call: for model_add(), which copies it. */
+static const char *qname(struct ctx *x, const char *schema, const char *name)
+{
+	buf_reset(&x->qbuf);
+	for (int part = schema ? 0 : 1; part < 2; part++) {
+		buf_addch(&x->qbuf, '"');
+		for (const char *p = part ? name : schema; *p; p++) {
+			if (*p == '"')
+				buf_addch(&x->qbuf, '"');
+			buf_addch(&x->qbuf, *p);
+		}
+		buf_addch(&x->qbuf, '"');
+		if (!part)
+			buf_addch(&x->qbuf, '.');
+	}
+	return x->qbuf.s;
+}
+
 static const char *quote(struct ctx *x, const char *name)
 {
 	return quote_into(&x->m->arena, NULL, name);
@@ -328,6 +348,36 @@ static void quote_lit_into(struct ctx *x, struct buf *out, const char *s)
 	char *q = conn_quote_literal(x->c, s);
 	buf_adds(out, q);
 	free(q);
+}
+
+/*
+ * quote_ident() as the server computes it, into x->tmp: quoted unless all
+ * lower-case letters, digits and underscores not starting with a digit,
+ * and not one of the server's keywords other than unreserved ones (its own
+ * list, load_keywords). Asking the server for it was a seventh of the read
+ * of a table's columns.
+ */
+static const char *pg_quote_ident(struct ctx *x, const char *name)
+{
+	bool safe = (name[0] >= 'a' && name[0] <= 'z') || name[0] == '_';
+	size_t quotes = 0, n = 0;
+	for (const char *p = name; *p; p++, n++) {
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
+			safe = false;
+		quotes += *p == '"';
+	}
+	if (safe && !map_get(&x->keywords, name))
+		return arena_strndup(&x->tmp, name, n);
+	char *q = arena_alloc(&x->tmp, n + quotes + 3), *w = q;
+	*w++ = '"';
+	for (const char *p = name; *p; p++) {
+		if (*p == '"')
+			*w++ = '"';
+		*w++ = *p;
+	}
+	*w++ = '"';
+	*w = '\0';
+	return q;
 }
 
 static const char *key_of(struct ctx *x, const char *oid)
@@ -474,6 +524,24 @@ static char *of_tables_read(const struct ctx *x, const char *col)
 		return xasprintf("%s >= " FIRST_NORMAL_OID, col);
 	return xasprintf("%s IN (SELECT c.oid FROM pg_catalog.pg_class c WHERE c.relnamespace IN " SCHEMAS
 			 " AND c.relkind IN ('r', 'p'))", col);
+}
+
+/* ---- keywords ---- */
+
+/* The keywords quote_ident() quotes on this server (its version's list). */
+static char *sql_keywords(const struct ctx *x)
+{
+	(void)x;
+	return xstrdup("SELECT k.word FROM pg_catalog.pg_get_keywords() k WHERE k.catcode <> 'U'");
+}
+
+static int load_keywords(struct ctx *x, PGresult *r)
+{
+	int f_word = fnum(r, "word");
+	map_reserve(&x->keywords, (size_t)PQntuples(r));
+	for (int i = 0; i < PQntuples(r); i++)
+		map_put(&x->keywords, arena_strdup(&x->tmp, val(r, i, f_word)), (void *)1);
+	return 0;
 }
 
 /* ---- schemas ---- */
@@ -684,7 +752,7 @@ static int load_types(struct ctx *x, PGresult *r)
 			buf_release(&s);
 		} else if (k == OBJ_DOMAIN) {
 			model_set(x->m, o, "base_type", val(r, i, f_base), 0);
-			model_set(x->m, o, "nullable", is_true(r, i, f_nn) ? "NOT NULL" : "NULL", 0);
+			model_set_owned(x->m, o, "nullable", is_true(r, i, f_nn) ? "NOT NULL" : "NULL", 0);
 			model_set(x->m, o, "default", val(r, i, f_def), 0);
 			model_set_owned(x->m, o, "collation", collation(x, r, i, f_cs, f_cn), 0);
 		} else {
@@ -722,7 +790,7 @@ static int load_domain_constraints(struct ctx *x, PGresult *r)
 		if (!o)
 			continue;
 		model_set(x->m, o, "definition", NULL, 0);
-		model_set(x->m, o, "validated", is_true(r, i, f_valid) ? "true" : "false", 0);
+		model_set_owned(x->m, o, "validated", is_true(r, i, f_valid) ? "true" : "false", 0);
 		set_server_def(x, o, val(r, i, f_def));
 		model_set(x->m, o, "comment", val(r, i, f_desc), 0);
 		imap_put(&x->cons, oid_at(r, i, f_oid), o);
@@ -788,8 +856,6 @@ static char *sql_relations(const struct ctx *x)
 	(void)x;
 	return xstrdup(
 		"SELECT c.oid, n.nspname, c.relname,"
-		" pg_catalog.quote_ident(n.nspname) OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||)"
-		"   pg_catalog.quote_ident(c.relname) AS pgname,"
 		" c.relkind, c.relpersistence, c.relispartition,"
 		" CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END AS partkey,"
 		" CASE WHEN c.relispartition THEN pg_catalog.pg_get_expr(c.relpartbound, c.oid) END AS partbound,"
@@ -813,7 +879,7 @@ static int load_relations(struct ctx *x, PGresult *r)
 	    f_kind = fnum(r, "relkind"), f_pers = fnum(r, "relpersistence"), f_part = fnum(r, "relispartition"),
 	    f_key = fnum(r, "partkey"), f_bound = fnum(r, "partbound"), f_rls = fnum(r, "relrowsecurity"),
 	    f_force = fnum(r, "relforcerowsecurity"), f_opts = fnum(r, "reloptions"), f_def = fnum(r, "viewdef"),
-	    f_pgname = fnum(r, "pgname"), f_typed = fnum(r, "typed");
+	    f_typed = fnum(r, "typed");
 	const int *order = row_order(x, r, f_nsp, f_name);
 	for (int j = 0; j < PQntuples(r); j++) {
 		int i = order[j];
@@ -828,19 +894,19 @@ static int load_relations(struct ctx *x, PGresult *r)
 				continue;
 		}
 		enum obj_kind k = kind == 'v' ? OBJ_VIEW : kind == 'm' ? OBJ_MATVIEW : kind == 'S' ? OBJ_SEQUENCE : OBJ_TABLE;
-		struct mobj *o = model_add(x->m, k, nsp, name, NULL, NULL, quote2(x, nsp, name));
+		struct mobj *o = model_add(x->m, k, nsp, name, NULL, NULL, qname(x, nsp, name));
 		if (!o)
 			continue;
 		const char *opts = options_list(x, val(r, i, f_opts));
 		if (k == OBJ_TABLE) {
-			model_set(x->m, o, "persistence", val(r, i, f_pers)[0] == 'u' ? "unlogged" : "permanent", 0);
+			model_set_owned(x->m, o, "persistence", val(r, i, f_pers)[0] == 'u' ? "unlogged" : "permanent", 0);
 			model_set(x->m, o, "partition_key", val(r, i, f_key), 0);
 			model_set(x->m, o, "partition_of", NULL, 0);	/* set by load_parents */
 			model_set(x->m, o, "partition_bound", is_true(r, i, f_part) ? val(r, i, f_bound) : NULL, 0);
 			model_set(x->m, o, "inherits", NULL, 0);
 			model_set_owned(x->m, o, "options", opts, 0);
-			model_set(x->m, o, "row_security", is_true(r, i, f_rls) ? "enabled" : "disabled", 0);
-			model_set(x->m, o, "force_row_security", is_true(r, i, f_force) ? "forced" : "not forced", 0);
+			model_set_owned(x->m, o, "row_security", is_true(r, i, f_rls) ? "enabled" : "disabled", 0);
+			model_set_owned(x->m, o, "force_row_security", is_true(r, i, f_force) ? "forced" : "not forced", 0);
 		} else if (k == OBJ_VIEW || k == OBJ_MATVIEW) {
 			struct buf def = BUF_INIT;
 			buf_adds(&def, val(r, i, f_def));
@@ -855,7 +921,10 @@ static int load_relations(struct ctx *x, PGresult *r)
 		uint64_t oid = oid_at(r, i, f_oid);
 		imap_put(&x->rels, oid, o);
 		struct relinfo *ri = arena_alloc(&x->tmp, sizeof(*ri));
-		*ri = (struct relinfo){ arena_strdup(&x->tmp, val(r, i, f_pgname)), 0, NULL };
+		const char *qn = pg_quote_ident(x, nsp), *qr = pg_quote_ident(x, name);
+		char *pgname = arena_alloc(&x->tmp, strlen(qn) + strlen(qr) + 2);
+		strcpy(stpcpy(stpcpy(pgname, qn), "."), qr);
+		*ri = (struct relinfo){ pgname, 0, NULL };
 		imap_put(&x->relinfo, oid, ri);
 	}
 	return 0;
@@ -935,7 +1004,7 @@ static int load_sequences(struct ctx *x, PGresult *r)
 		model_set(x->m, o, "min", val(r, i, f_min), 0);
 		model_set(x->m, o, "max", val(r, i, f_max), 0);
 		model_set(x->m, o, "cache", val(r, i, f_cache), 0);
-		model_set(x->m, o, "cycle", is_true(r, i, f_cycle) ? "CYCLE" : "NO CYCLE", 0);
+		model_set_owned(x->m, o, "cycle", is_true(r, i, f_cycle) ? "CYCLE" : "NO CYCLE", 0);
 		const char *owned = NULL, *owner = NULL;
 		if (val(r, i, f_ot)) {
 			struct buf s = BUF_INIT;
@@ -987,7 +1056,7 @@ static char *sql_columns(const struct ctx *x)
 {
 	(void)x;
 	return xstrdup(
-		"SELECT a.attrelid, a.attnum, a.attname, pg_catalog.quote_ident(a.attname) AS pgq,"
+		"SELECT a.attrelid, a.attnum, a.attname,"
 		" a.atttypid, a.attcollation, pg_catalog.format_type(a.atttypid, a.atttypmod) AS type,"
 		" a.attnotnull, a.attidentity, a.attgenerated "
 		"FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid"
@@ -1000,7 +1069,7 @@ static int load_columns(struct ctx *x, PGresult *r)
 	model_reserve(x->m, (size_t)PQntuples(r));
 	int f_rel = fnum(r, "attrelid"), f_num = fnum(r, "attnum"), f_name = fnum(r, "attname"),
 	    f_type = fnum(r, "type"), f_nn = fnum(r, "attnotnull"), f_ident = fnum(r, "attidentity"),
-	    f_gen = fnum(r, "attgenerated"), f_pgq = fnum(r, "pgq"), f_typid = fnum(r, "atttypid"),
+	    f_gen = fnum(r, "attgenerated"), f_typid = fnum(r, "atttypid"),
 	    f_coll = fnum(r, "attcollation");
 	struct mobj **tables;
 	int n;
@@ -1025,26 +1094,39 @@ static int load_columns(struct ctx *x, PGresult *r)
 		}
 		position++;
 		const char *name = val(r, i, f_name);
-		struct mobj *o = model_add(x->m, OBJ_COLUMN, NULL, name, NULL, table, quote(x, name));
+		struct mobj *o = model_add(x->m, OBJ_COLUMN, NULL, name, NULL, table, qname(x, NULL, name));
 		if (!o)
 			continue;
 		const char *ident = val(r, i, f_ident), *gen = val(r, i, f_gen);
 		model_set(x->m, o, "type", val(r, i, f_type), 0);
-		model_set(x->m, o, "nullable", is_true(r, i, f_nn) ? "NOT NULL" : "NULL", 0);
+		model_set_owned(x->m, o, "nullable", is_true(r, i, f_nn) ? "NOT NULL" : "NULL", 0);
 		model_set(x->m, o, "default", NULL, 0);	/* load_defaults */
-		model_set(x->m, o, "identity", ident && ident[0] == 'a' ? "ALWAYS" : ident && ident[0] == 'd' ? "BY DEFAULT" : NULL, 0);
+		model_set_owned(x->m, o, "identity", ident && ident[0] == 'a' ? "ALWAYS" :
+				ident && ident[0] == 'd' ? "BY DEFAULT" : NULL, 0);
 		model_set(x->m, o, "generated", NULL, 0);	/* load_defaults */
 		unsigned collid = (unsigned)oid_at(r, i, f_coll), typid = (unsigned)oid_at(r, i, f_typid);
 		const char *collname = NULL;
 		if (collid && collid != (uintptr_t)imap_get(&x->typcoll, typid))
 			collname = imap_get(&x->collnames, collid);
 		model_set(x->m, o, "collation", collname, 0);
-		char pos[FMT_DECIMAL_LEN];
-		model_set(x->m, o, "position", fmt_decimal(position, pos), ATTR_ORDER);
+		if (position <= 64) {
+			/* the usual positions, not copied 60,000 times */
+			static const char *const small[] = {
+				NULL, "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12",
+				"13", "14", "15", "16", "17", "18", "19", "20", "21", "22", "23", "24", "25",
+				"26", "27", "28", "29", "30", "31", "32", "33", "34", "35", "36", "37", "38",
+				"39", "40", "41", "42", "43", "44", "45", "46", "47", "48", "49", "50", "51",
+				"52", "53", "54", "55", "56", "57", "58", "59", "60", "61", "62", "63", "64"
+			};
+			model_set_owned(x->m, o, "position", small[position], ATTR_ORDER);
+		} else {
+			char pos[FMT_DECIMAL_LEN];
+			model_set(x->m, o, "position", fmt_decimal(position, pos), ATTR_ORDER);
+		}
 		model_set(x->m, o, "comment", NULL, 0);	/* apply_comments */
 		int attnum = (int)oid_at(r, i, f_num);
 		if (ri && attnum > 0 && attnum < ri->ncols)
-			ri->cols[attnum] = (struct colinfo){ arena_strdup(&x->tmp, val(r, i, f_pgq)), typid, collid, o,
+			ri->cols[attnum] = (struct colinfo){ pg_quote_ident(x, name), typid, collid, o,
 							     gen ? gen[0] : '\0' };
 		if (x->o->grants)
 			imap_put(&x->cols, rel << 16 | (uint64_t)attnum, o);
@@ -1270,7 +1352,7 @@ static char *sql_indexes(const struct ctx *x)
 {
 	bool v15 = x->version >= 150000;
 	return xasprintf(
-		"SELECT i.indexrelid, n.nspname, ic.relname, pg_catalog.quote_ident(ic.relname) AS pgq, i.indrelid,"
+		"SELECT i.indexrelid, n.nspname, ic.relname, i.indrelid,"
 		" i.indisunique, i.indisvalid, i.indnatts, i.indnkeyatts, i.indkey, i.indclass, i.indcollation,"
 		" i.indoption, am.amname, %s AS nulls_not_distinct,"
 		" (i.indexprs IS NOT NULL OR i.indpred IS NOT NULL OR ic.reloptions IS NOT NULL"
@@ -1342,7 +1424,7 @@ static int load_operators(struct ctx *x, PGresult *r)
 static const char *compose_index(struct ctx *x, const struct relinfo *ri, const PGresult *r, int row,
 				 const int *f)
 {
-	enum { F_PGQ, F_UNIQUE, F_NATTS, F_NKEY, F_KEY, F_CLASS, F_COLL, F_OPT, F_AM, F_NND, F_COMPLEX };
+	enum { F_NAME, F_UNIQUE, F_NATTS, F_NKEY, F_KEY, F_CLASS, F_COLL, F_OPT, F_AM, F_NND, F_COMPLEX };
 	if (!x->compose || !ri || !ri->ncols || is_true(r, row, f[F_COMPLEX]) || is_true(r, row, f[F_NND]) ||
 	    strcmp(val(r, row, f[F_AM]), "btree") != 0)
 		return NULL;
@@ -1355,7 +1437,7 @@ static const char *compose_index(struct ctx *x, const struct relinfo *ri, const 
 		return NULL;
 	struct buf b = BUF_INIT;
 	buf_adds(&b, is_true(r, row, f[F_UNIQUE]) ? "CREATE UNIQUE INDEX " : "CREATE INDEX ");
-	buf_adds(&b, val(r, row, f[F_PGQ]));
+	buf_adds(&b, pg_quote_ident(x, val(r, row, f[F_NAME])));
 	buf_adds(&b, " ON ");
 	buf_adds(&b, ri->pgname);
 	buf_adds(&b, " USING btree (");
@@ -1393,7 +1475,7 @@ static int load_indexes(struct ctx *x, PGresult *r)
 	imap_reserve(&x->idxinfo, x->idxinfo.n + nrows);
 	int f_oid = fnum(r, "indexrelid"), f_nsp = fnum(r, "nspname"), f_name = fnum(r, "relname"),
 	    f_rel = fnum(r, "indrelid"), f_valid = fnum(r, "indisvalid"), f_con = fnum(r, "constraint_index");
-	const int f[] = { fnum(r, "pgq"), fnum(r, "indisunique"), fnum(r, "indnatts"), fnum(r, "indnkeyatts"),
+	const int f[] = { fnum(r, "relname"), fnum(r, "indisunique"), fnum(r, "indnatts"), fnum(r, "indnkeyatts"),
 			  fnum(r, "indkey"), fnum(r, "indclass"), fnum(r, "indcollation"), fnum(r, "indoption"),
 			  fnum(r, "amname"), fnum(r, "nulls_not_distinct"), fnum(r, "complex") };
 	/* those backing a constraint lend it their columns */
@@ -1417,14 +1499,14 @@ static int load_indexes(struct ctx *x, PGresult *r)
 		if (is_true(r, i, f_con))
 			continue;
 		const char *nsp = val(r, i, f_nsp), *name = val(r, i, f_name);
-		struct mobj *o = model_add(x->m, OBJ_INDEX, nsp, name, NULL, tables[i], quote2(x, nsp, name));
+		struct mobj *o = model_add(x->m, OBJ_INDEX, nsp, name, NULL, tables[i], qname(x, nsp, name));
 		if (!o)
 			continue;
 		const char *def = compose_index(x, imap_get(&x->relinfo, oid_at(r, i, f_rel)), r, i, f);
 		model_set_owned(x->m, o, "definition", def, 0);
 		if (!def)
 			defer(x, 'i', val(r, i, f_oid), o);
-		model_set(x->m, o, "valid", is_true(r, i, f_valid) ? "true" : "false", 0);
+		model_set_owned(x->m, o, "valid", is_true(r, i, f_valid) ? "true" : "false", 0);
 		model_set(x->m, o, "comment", NULL, 0);	/* apply_comments */
 		imap_put(&x->rels, oid_at(r, i, f_oid), o);
 	}
@@ -1600,7 +1682,7 @@ static int load_constraints(struct ctx *x, PGresult *r)
 		int i = order[j];
 		struct mobj *table = tables[i];
 		const char *name = val(r, i, f_name), *oid = val(r, i, f_oid);
-		struct mobj *o = model_add(x->m, OBJ_CONSTRAINT, NULL, name, NULL, table, quote(x, name));
+		struct mobj *o = model_add(x->m, OBJ_CONSTRAINT, NULL, name, NULL, table, qname(x, NULL, name));
 		if (!o)
 			continue;
 		bool deferrable = is_true(r, i, f_defer), deferred = is_true(r, i, f_deferred);
@@ -1616,11 +1698,11 @@ static int load_constraints(struct ctx *x, PGresult *r)
 							     is_true(r, i, f_noinh))
 					       : compose_constraint(x, r, i, f);
 		model_set_owned(x->m, o, "definition", def, 0);
-		model_set(x->m, o, "deferrable", !deferrable ? "NOT DEFERRABLE" :
+		model_set_owned(x->m, o, "deferrable", !deferrable ? "NOT DEFERRABLE" :
 			  deferred ? "DEFERRABLE INITIALLY DEFERRED" : "DEFERRABLE INITIALLY IMMEDIATE", 0);
-		model_set(x->m, o, "validated", valid ? "true" : "false", 0);
+		model_set_owned(x->m, o, "validated", valid ? "true" : "false", 0);
 		if (x->version >= 180000)
-			model_set(x->m, o, "enforced", enf ? "true" : "false", 0);
+			model_set_owned(x->m, o, "enforced", enf ? "true" : "false", 0);
 		model_set(x->m, o, "comment", NULL, 0);	/* apply_comments */
 		if (!def)
 			defer(x, 'c', oid, o);
@@ -1685,13 +1767,13 @@ static int load_functions(struct ctx *x, PGresult *r)
 		model_set(x->m, o, "language", val(r, i, f_lang), 0);
 		if (k == OBJ_FUNCTION) {
 			model_set(x->m, o, "volatility", vol == 'i' ? "IMMUTABLE" : vol == 's' ? "STABLE" : "VOLATILE", 0);
-			model_set(x->m, o, "strict", is_true(r, i, f_strict) ? "STRICT" : "CALLED ON NULL INPUT", 0);
-			model_set(x->m, o, "leakproof", is_true(r, i, f_leak) ? "LEAKPROOF" : "NOT LEAKPROOF", 0);
+			model_set_owned(x->m, o, "strict", is_true(r, i, f_strict) ? "STRICT" : "CALLED ON NULL INPUT", 0);
+			model_set_owned(x->m, o, "leakproof", is_true(r, i, f_leak) ? "LEAKPROOF" : "NOT LEAKPROOF", 0);
 			model_set(x->m, o, "parallel", par == 's' ? "SAFE" : par == 'r' ? "RESTRICTED" : "UNSAFE", 0);
 			model_set(x->m, o, "cost", val(r, i, f_cost), 0);
 			model_set(x->m, o, "rows", val(r, i, f_rows), 0);
 		}
-		model_set(x->m, o, "security", is_true(r, i, f_sec) ? "DEFINER" : "INVOKER", 0);
+		model_set_owned(x->m, o, "security", is_true(r, i, f_sec) ? "DEFINER" : "INVOKER", 0);
 		const char **conf;
 		int nconf = catalog_parse_array(&x->tmp, val(r, i, f_conf), &conf);
 		struct buf s = BUF_INIT;
@@ -1779,9 +1861,9 @@ static int load_policies(struct ctx *x, PGresult *r)
 		if (!o)
 			continue;
 		char cmd = val(r, i, f_cmd)[0];
-		model_set(x->m, o, "command", cmd == 'r' ? "SELECT" : cmd == 'a' ? "INSERT" : cmd == 'w' ? "UPDATE" :
+		model_set_owned(x->m, o, "command", cmd == 'r' ? "SELECT" : cmd == 'a' ? "INSERT" : cmd == 'w' ? "UPDATE" :
 			  cmd == 'd' ? "DELETE" : "ALL", 0);
-		model_set(x->m, o, "permissive", is_true(r, i, f_perm) ? "PERMISSIVE" : "RESTRICTIVE", 0);
+		model_set_owned(x->m, o, "permissive", is_true(r, i, f_perm) ? "PERMISSIVE" : "RESTRICTIVE", 0);
 		model_set_owned(x->m, o, "roles", ident_list(x, val(r, i, f_roles)), 0);
 		model_set(x->m, o, "using", val(r, i, f_qual), 0);
 		model_set(x->m, o, "with_check", val(r, i, f_check), 0);
@@ -2325,6 +2407,7 @@ static const struct step {
 #define STEP_ALWAYS 0
 #define STEP_GRANTS 1
 #define STEP_DEPS 2
+	{ "keywords", sql_keywords, load_keywords, STEP_ALWAYS, false },
 	{ "schemas", sql_schemas, load_schemas, STEP_ALWAYS, false },
 	{ "extensions", sql_extensions, load_extensions, STEP_ALWAYS, false },
 	{ "types", sql_types, load_types, STEP_ALWAYS, false },
@@ -2618,7 +2701,7 @@ static int load(PGconn *c, const struct catalog_opts *o, struct model *m, struct
 
 	/* The rules of compose_*() are ruleutils.c's of PostgreSQL 13 to 17. */
 	bool compose = v < 180000 && !getenv("SSOT_CATALOG_SERVER_DEFS");
-	struct ctx x = { .c = c, .m = m, .o = o, .version = v, .compose = compose, .err = err };
+	struct ctx x = { .c = c, .m = m, .o = o, .version = v, .compose = compose, .err = err, .qbuf = BUF_INIT };
 	arena_init(&x.tmp);
 	/*
 	 * Everything the server prints must print the same way on both sides:
@@ -2666,6 +2749,8 @@ static int load(PGconn *c, const struct catalog_opts *o, struct model *m, struct
 	imap_release(&x.typcoll);
 	imap_release(&x.collnames);
 	imap_release(&x.funcs);
+	map_release(&x.keywords);
+	buf_release(&x.qbuf);
 	VEC_FREE(&x.deferred);
 	arena_release(&x.tmp);
 	m->load_ms = now_ms() - t0;

@@ -17,8 +17,8 @@ static const struct {
 	[OBJ_DOMAIN] = { "domain", 5 },
 	[OBJ_TYPE] = { "type", 2 },
 	[OBJ_SEQUENCE] = { "sequence", 10 },
-	[OBJ_TABLE] = { "table", 11 },
-	[OBJ_COLUMN] = { "column", 9 },
+	[OBJ_TABLE] = { "table", 9 },
+	[OBJ_COLUMN] = { "column", 8 },
 	[OBJ_CONSTRAINT] = { "constraint", 6 },
 	[OBJ_INDEX] = { "index", 3 },
 	[OBJ_VIEW] = { "view", 3 },
@@ -117,7 +117,14 @@ struct mobj *model_add(struct model *m, enum obj_kind kind, const char *schema, 
 		id = concat(m, i, 6);
 	}
 	o->kind = kind;
-	o->schema = schema ? arena_strdup(&m->arena, schema) : parent ? parent->schema : NULL;
+	if (schema) {
+		/* objects come schema by schema: one copy of its name for all of them */
+		if (!m->last_schema || strcmp(m->last_schema, schema) != 0)
+			m->last_schema = arena_strdup(&m->arena, schema);
+		o->schema = m->last_schema;
+	} else {
+		o->schema = parent ? parent->schema : NULL;
+	}
 	o->name = arena_strdup(&m->arena, name);
 	o->args = args ? arena_strdup(&m->arena, args) : NULL;
 	o->id = id;

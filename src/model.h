@@ -105,6 +105,7 @@ struct model {
 	bool grants;		/* privileges were read (GRANT objects are meaningful) */
 	double load_ms;		/* time catalog_load took */
 	unsigned queries;	/* catalog queries it ran */
+	const char *last_schema;	/* model_add's copy of the last schema name it was given */
 };
 
 void model_init(struct model *m);

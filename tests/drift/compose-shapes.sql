@@ -118,3 +118,11 @@ CREATE TABLE shapes.defaults (
   ap timestamptz DEFAULT clock_timestamp(), aq text DEFAULT pg_catalog.version(), ar int DEFAULT NULL,
   as_ bigint DEFAULT nextval('pg_catalog.pg_class'::regclass)
 );
+-- Names quote_ident() quotes or not, as the client computes it from the
+-- server's keyword list: reserved, type/function and column-name keywords,
+-- unreserved ones, upper case, digits, quotes
+CREATE TABLE shapes."select" ("user" int PRIMARY KEY, "left" int, "between" int, type int, name int,
+  "Mixed" int, _under int, x1 int, "1st" int, "a""b" int, "naïve" int,
+  CONSTRAINT "check" CHECK ("left" > 0), UNIQUE ("between", type), CHECK ("Mixed" <> "a""b"));
+CREATE INDEX "window" ON shapes."select" ("user", "left", "between", type, name, "Mixed", _under, x1, "1st", "a""b", "naïve");
+CREATE TABLE "Shapes Seq"."Odd Table" (id int PRIMARY KEY, ref int REFERENCES shapes."select" ("user"));
