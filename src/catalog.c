@@ -142,6 +142,7 @@ struct ctx {
 	struct imap funcs;	/* function oid -> struct funcinfo */
 	struct map keywords;	/* the server's keywords quote_ident() quotes (load_keywords) */
 	struct buf qbuf;	/* qname() */
+	struct deparse_cache *trees;	/* CHECK and default expression trees parsed */
 	VEC(struct deferred) deferred;
 	PGconn *helper;		/* second session printing constraint definitions, or NULL */
 	double helper_t0;
@@ -253,10 +254,18 @@ static int *child_order(struct ctx *x, const PGresult *r, int f_parent, int f_nu
 	struct mobj **par = arena_alloc(&x->tmp, (size_t)(n ? n : 1) * sizeof(*par));
 	size_t nseq = x->m->objs.n + 1;
 	int *start = xcalloc(nseq + 1, sizeof(*start));
+	uint64_t last_oid = 0;
+	struct mobj *last = NULL;
 	for (int i = 0; i < n; i++) {
-		par[i] = imap_get(&x->rels, oid_at(r, i, f_parent));
-		if (par[i])
-			start[par[i]->seq + 1]++;
+		/* a table's rows mostly come together: one lookup per run of them */
+		uint64_t oid = oid_at(r, i, f_parent);
+		if (oid != last_oid) {
+			last = imap_get(&x->rels, oid);
+			last_oid = oid;
+		}
+		par[i] = last;
+		if (last)
+			start[last->seq + 1]++;
 	}
 	for (size_t k = 1; k <= nseq; k++)
 		start[k] += start[k - 1];
@@ -1245,14 +1254,10 @@ static int load_defaults(struct ctx *x, PGresult *r)
 {
 	int f_oid = fnum(r, "oid"), f_rel = fnum(r, "adrelid"), f_num = fnum(r, "adnum"), f_bin = fnum(r, "bin"),
 	    f_def = fnum(r, "def");
+	/* defaults repeat (0, now()): each distinct tree is parsed once */
 	const struct deparse_env env = { .column = no_column, .oper = no_oper, .func = default_func,
-					 .relation = default_relation, .ctx = x };
-	/*
-	 * Defaults repeat (0, now()): each tree is printed once, looked up by its
-	 * text without the :location fields, the only ones that differ.
-	 */
-	struct map seen = MAP_INIT;	/* tree -> text printed, or "" when refused */
-	struct buf b = BUF_INIT, tree = BUF_INIT;
+					 .relation = default_relation, .ctx = x, .cache = x->trees };
+	struct buf b = BUF_INIT;
 	for (int i = 0; i < PQntuples(r); i++) {
 		const struct relinfo *ri = imap_get(&x->relinfo, oid_at(r, i, f_rel));
 		int attnum = (int)oid_at(r, i, f_num);
@@ -1264,33 +1269,15 @@ static int load_defaults(struct ctx *x, PGresult *r)
 			set_default(x, col->obj, col->gen, val(r, i, f_def));
 			continue;
 		}
-		buf_reset(&tree);
-		for (const char *p = bin, *loc; *p; p = loc) {
-			loc = strstr(p, " :location ");
-			if (!loc) {
-				buf_adds(&tree, p);
-				break;
-			}
-			buf_add(&tree, p, (size_t)(loc - p));
-			for (loc += 11; *loc == '-' || (*loc >= '0' && *loc <= '9'); loc++)
-				;
-		}
-		const char *def = map_get(&seen, tree.s);
-		if (!def) {
-			buf_reset(&b);
-			def = arena_strdup(&x->tmp, deparse_default(bin, &env, &b) ? b.s : "");
-			map_put(&seen, arena_strdup(&x->tmp, tree.s), (void *)def);
-		}
-		if (*def) {
-			set_default(x, col->obj, col->gen, def);
+		buf_reset(&b);
+		if (deparse_default(bin, &env, &b)) {
+			set_default(x, col->obj, col->gen, b.s);
 		} else {
 			defer(x, 'd', val(r, i, f_oid), col->obj);
 			x->deferred.v[x->deferred.n - 1].gen = col->gen;
 		}
 	}
-	map_release(&seen);
 	buf_release(&b);
-	buf_release(&tree);
 	return 0;
 }
 
@@ -1561,7 +1548,7 @@ static const char *compose_check(struct ctx *x, uint64_t conrelid, const char *c
 	if (!x->compose)
 		return NULL;
 	struct check_env ce = { x, imap_get(&x->relinfo, conrelid) };
-	const struct deparse_env env = { .column = check_column, .oper = check_oper, .ctx = &ce };
+	const struct deparse_env env = { .column = check_column, .oper = check_oper, .ctx = &ce, .cache = x->trees };
 	struct buf b = BUF_INIT;
 	buf_adds(&b, "CHECK (");
 	const char *result = NULL;
@@ -2702,6 +2689,9 @@ static int load(PGconn *c, const struct catalog_opts *o, struct model *m, struct
 	/* The rules of compose_*() are ruleutils.c's of PostgreSQL 13 to 17. */
 	bool compose = v < 180000 && !getenv("SSOT_CATALOG_SERVER_DEFS");
 	struct ctx x = { .c = c, .m = m, .o = o, .version = v, .compose = compose, .err = err, .qbuf = BUF_INIT };
+	x.trees = deparse_cache_new();
+	/* keys are unique by PostgreSQL's own unique indexes: indexed once at the end, if at all */
+	m->unindexed = true;
 	arena_init(&x.tmp);
 	/*
 	 * Everything the server prints must print the same way on both sides:
@@ -2717,6 +2707,8 @@ static int load(PGconn *c, const struct catalog_opts *o, struct model *m, struct
 	if (rc == 0 && x.deferred.n)
 		rc = run_deferred(&x);
 	m->grants = o->grants;
+	if (!o->unindexed)
+		model_index(m);
 
 	model_sort(m);
 
@@ -2751,6 +2743,7 @@ static int load(PGconn *c, const struct catalog_opts *o, struct model *m, struct
 	imap_release(&x.funcs);
 	map_release(&x.keywords);
 	buf_release(&x.qbuf);
+	deparse_cache_free(x.trees);
 	VEC_FREE(&x.deferred);
 	arena_release(&x.tmp);
 	m->load_ms = now_ms() - t0;

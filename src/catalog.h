@@ -54,6 +54,8 @@ struct catalog_opts {
 	 * the caller's transaction usable and its settings untouched.
 	 */
 	bool in_transaction;
+	/* The model is only written out (inspect): not indexed by key (model_find). */
+	bool unindexed;
 	const char *const *schemas;	/* only these schemas (NULL/0: all) */
 	size_t nschemas;
 	const char *const *exclude_schemas;

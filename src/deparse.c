@@ -1,6 +1,8 @@
 #include "deparse.h"
 
 #include "util/arena.h"
+#include "util/map.h"
+#include "util/xalloc.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -485,18 +487,83 @@ static bool expr(const struct pnode *n, const struct deparse_env *env, struct bu
 	return false;
 }
 
+/* The tree `text`, in a, or NULL when it does not read as one. */
+static struct pnode *parse_tree(struct arena *a, const char *text)
+{
+	struct reader r = { .s = text, .a = a };
+	struct pnode *n;
+	return node(&r, &n) && (blanks(&r), *r.s == '\0') ? n : NULL;
+}
+
+struct deparse_cache {
+	struct arena a;
+	struct map trees;	/* text without :location -> struct pnode, or &refused */
+	struct buf key;
+};
+
+static struct pnode refused;
+
+struct deparse_cache *deparse_cache_new(void)
+{
+	struct deparse_cache *c = xcalloc(1, sizeof(*c));
+	arena_init(&c->a);
+	c->key = (struct buf)BUF_INIT;
+	return c;
+}
+
+void deparse_cache_free(struct deparse_cache *c)
+{
+	if (!c)
+		return;
+	map_release(&c->trees);
+	buf_release(&c->key);
+	arena_release(&c->a);
+	free(c);
+}
+
+/*
+ * The tree `text` from the cache, parsed and kept there the first time.
+ * Whitespace in a token is escaped in nodeToString() text, so " :location "
+ * is always a field.
+ */
+static struct pnode *cached_tree(struct deparse_cache *c, const char *text)
+{
+	buf_reset(&c->key);
+	for (const char *p = text, *loc; *p; p = loc) {
+		loc = strstr(p, " :location ");
+		if (!loc) {
+			buf_adds(&c->key, p);
+			break;
+		}
+		buf_add(&c->key, p, (size_t)(loc - p));
+		for (loc += 11; *loc == '-' || (*loc >= '0' && *loc <= '9'); loc++)
+			;
+	}
+	struct pnode *n = map_get(&c->trees, c->key.s);
+	if (!n) {
+		char *copy = arena_strdup(&c->a, c->key.s);
+		n = parse_tree(&c->a, copy);
+		map_put(&c->trees, copy, n ? n : &refused);
+	}
+	return n == &refused ? NULL : n;
+}
+
 /* The expression tree `text` printed into out; its type must be `want` (0: any). */
 static bool deparse(const char *text, const struct deparse_env *env, unsigned want, struct buf *out)
 {
 	if (!text)
 		return false;
 	struct arena a;
-	arena_init(&a);
-	struct reader r = { .s = text, .a = &a };
 	struct pnode *n;
+	if (env->cache) {
+		n = cached_tree(env->cache, text);
+	} else {
+		arena_init(&a);
+		n = parse_tree(&a, text);
+	}
 	struct buf b = BUF_INIT;
 	unsigned type;
-	bool ok = node(&r, &n) && (blanks(&r), *r.s == '\0');
+	bool ok = n != NULL;
 	/*
 	 * An implicit cast at the top (a bigint column's DEFAULT 0, int8(0)) is
 	 * printed as its argument: ruleutils shows implicit casts only inside.
@@ -513,7 +580,8 @@ static bool deparse(const char *text, const struct deparse_env *env, unsigned wa
 	if (ok)
 		buf_add(out, b.s, b.len);
 	buf_release(&b);
-	arena_release(&a);
+	if (!env->cache)
+		arena_release(&a);
 	return ok;
 }
 

@@ -32,6 +32,8 @@
 
 #include <stdbool.h>
 
+struct deparse_cache;
+
 struct deparse_env {
 	/*
 	 * quote_ident() of column `attno` of the constraint's table, and its type
@@ -54,7 +56,16 @@ struct deparse_env {
 	/* What regclassout prints for relation `relid` ("schema"."name"), or NULL. NULL: none. */
 	const char *(*relation)(void *ctx, unsigned relid);
 	void *ctx;
+	/*
+	 * Trees parsed by earlier calls, by their text without the :location
+	 * fields (the only ones in which the CHECKs of many tables differ), or
+	 * NULL: each tree is parsed anew.
+	 */
+	struct deparse_cache *cache;
 };
+
+struct deparse_cache *deparse_cache_new(void);
+void deparse_cache_free(struct deparse_cache *c);
 
 /*
  * Appends to `out` what pg_get_constraintdef() prints between "CHECK (" and

@@ -2,6 +2,7 @@
 #include "util/buf.h"
 #include "util/xalloc.h"
 
+#include <assert.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -89,8 +90,19 @@ static const char *concat(struct model *m, const char *const *parts, size_t n)
 
 void model_reserve(struct model *m, size_t n)
 {
-	map_reserve(&m->by_key, m->objs.n + n);
+	if (!m->unindexed)
+		map_reserve(&m->by_key, m->objs.n + n);
 	VEC_GROW(&m->objs, n);
+}
+
+void model_index(struct model *m)
+{
+	if (!m->unindexed)
+		return;
+	m->unindexed = false;
+	map_reserve(&m->by_key, m->objs.n);
+	for (size_t i = 0; i < m->objs.n; i++)
+		map_put_new(&m->by_key, m->objs.v[i]->key, m->objs.v[i]);
 }
 
 struct mobj *model_add(struct model *m, enum obj_kind kind, const char *schema, const char *name,
@@ -107,7 +119,7 @@ struct mobj *model_add(struct model *m, enum obj_kind kind, const char *schema, 
 	}
 	struct mobj *o = arena_alloc(&m->arena, sizeof(*o));
 	/* one lookup: the key is long, and hashed once */
-	if (map_put_new(&m->by_key, key, o) != o)
+	if (!m->unindexed && map_put_new(&m->by_key, key, o) != o)
 		return NULL;	/* already there (the object allocated stays unused in the arena) */
 	if (is_child(kind) && parent) {
 		const char *i[] = { parent->id, kind == OBJ_GRANT ? " to " : ".", name };
@@ -141,7 +153,7 @@ struct mobj *model_add(struct model *m, enum obj_kind kind, const char *schema, 
 struct mobj *model_add_unsupported(struct model *m, const char *what, const char *id)
 {
 	char *key = xasprintf("unsupported\x1f%s\x1f%s", what, id);
-	if (map_get(&m->by_key, key)) {
+	if (!m->unindexed && map_get(&m->by_key, key)) {
 		free(key);
 		return NULL;
 	}
@@ -152,7 +164,8 @@ struct mobj *model_add_unsupported(struct model *m, const char *what, const char
 	o->key = arena_strdup(&m->arena, key);
 	o->seq = m->objs.n;
 	free(key);
-	map_put(&m->by_key, o->key, o);
+	if (!m->unindexed)
+		map_put(&m->by_key, o->key, o);
 	VEC_PUSH(&m->objs, o);
 	return o;
 }
@@ -250,6 +263,7 @@ const char *mobj_get(const struct mobj *o, const char *name)
 
 struct mobj *model_find(const struct model *m, const char *key)
 {
+	assert(!m->unindexed);	/* a model read with catalog_opts.unindexed is not searched */
 	return map_get(&m->by_key, key);
 }
 

@@ -102,6 +102,14 @@ struct model {
 	int server_version;	/* server_version_num */
 	VEC(struct mobj *) objs;	/* in load order */
 	struct map by_key;
+	/*
+	 * While set, model_add() neither indexes the objects it adds by key nor
+	 * checks the key is new: for a loader whose keys are unique by
+	 * construction (the catalog's: PostgreSQL's unique indexes on names).
+	 * model_index() then indexes them all, or nothing does when the model
+	 * is only written out. model_find() must not be called meanwhile.
+	 */
+	bool unindexed;
 	bool grants;		/* privileges were read (GRANT objects are meaningful) */
 	double load_ms;		/* time catalog_load took */
 	unsigned queries;	/* catalog queries it ran */
@@ -138,6 +146,8 @@ const char *model_strdup(struct model *m, const char *s);
 const char *mobj_get(const struct mobj *o, const char *name);
 const struct mattr *mobj_attr(const struct mobj *o, const char *name);
 struct mobj *model_find(const struct model *m, const char *key);
+/* Index the objects added while m->unindexed was set, and clear it. */
+void model_index(struct model *m);
 /*
  * Put the objects in a canonical order that does not depend on oids: by
  * kind, then children under their parent in the parent's order, then in the

@@ -155,6 +155,7 @@ int cmd_inspect(int argc, char **argv, struct global_opts *g)
 	co.exclude_schemas = excludes.v;
 	co.nexclude = excludes.n;
 	co.deps = !json;
+	co.unindexed = true;	/* written out, never searched */
 
 	struct project p;
 	struct target t;

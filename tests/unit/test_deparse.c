@@ -245,11 +245,50 @@ static void test_default_cases(void **state)
 	buf_release(&b);
 }
 
+/* Trees kept across calls: the same tree at another :location is not parsed again, but printed with each call's columns. */
+static const char *other_column(void *ctx, long attno, unsigned *typid)
+{
+	(void)ctx;
+	*typid = 23;
+	return attno == 1 ? "amount" : NULL;
+}
+
+static void test_cache(void **state)
+{
+	(void)state;
+	struct deparse_cache *cache = deparse_cache_new();
+	struct deparse_env e1 = env, e2 = { .column = other_column, .oper = oper, .cache = cache };
+	e1.cache = cache;
+	const char *at[] = {
+		"{OPEXPR :opno 525 :opfuncid 150 :opresulttype 16 :opretset false :args ({VAR :varno 1 :varattno 1 "
+		":vartype 23 :varlevelsup 0 :location 12} " I4("0 0 0 0 0 0 0 0") ") :location 16}",
+		"{OPEXPR :opno 525 :opfuncid 150 :opresulttype 16 :opretset false :args ({VAR :varno 1 :varattno 1 "
+		":vartype 23 :varlevelsup 0 :location 345} " I4("0 0 0 0 0 0 0 0") ") :location -1}",
+	};
+	struct buf b = BUF_INIT;
+	assert_true(deparse_check(at[0], &e1, &b));
+	assert_string_equal(b.s, "(qty >= 0)");
+	buf_reset(&b);
+	assert_true(deparse_check(at[1], &e2, &b));
+	assert_string_equal(b.s, "(amount >= 0)");
+	buf_reset(&b);
+	assert_true(deparse_check(at[1], &e1, &b));
+	assert_string_equal(b.s, "(qty >= 0)");
+	/* what does not parse is refused again from the cache */
+	buf_reset(&b);
+	assert_false(deparse_check("{OPEXPR :location 3", &e1, &b));
+	assert_false(deparse_check("{OPEXPR :location 4", &e1, &b));
+	assert_int_equal(b.len, 0);
+	buf_release(&b);
+	deparse_cache_free(cache);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_server_cases),
 		cmocka_unit_test(test_default_cases),
+		cmocka_unit_test(test_cache),
 		cmocka_unit_test(test_refusals),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
