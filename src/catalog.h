@@ -9,21 +9,27 @@
  * server_version_num and keep one result shape for PostgreSQL 13 to 18.
  *
  * Read in this fixed order (later kinds find their parents in the earlier):
- * schemas, extensions, types (enum, domain, composite) and their parts,
- * comments, relations (tables, partitions, views, materialized views,
- * sequences) and their parents, sequences, collations, columns, column
- * defaults, b-tree operator classes, indexes, operators, constraints,
- * functions and procedures, triggers, policies, [grants], unsupported
- * objects, [dependencies]; then the definitions left to the server.
+ * the server's keywords, schemas, extensions, types (enum, domain,
+ * composite with its attributes; range and base types noted as
+ * unsupported) and domain constraints, comments, relations (tables,
+ * partitions, views, materialized views, sequences; foreign and typed
+ * tables noted) and their parents, sequences, collations, the functions a
+ * default may call, columns, column defaults, b-tree operator classes,
+ * indexes, operators, constraints, functions and procedures, triggers,
+ * policies, [grants], unsupported objects, [dependencies]; then the
+ * definitions left to the server. The big reads come unsorted and are
+ * ordered on the client; comments are given to their objects last.
  *
  * The queries go out at once in libpq pipeline mode, their results drained
  * by a reader thread while the loaders work. With a second session in the
  * same exported snapshot (never inside the caller's transaction), columns,
  * operators and constraints are read on it, in a pipeline of its own, and
  * it then prints the constraint definitions left to the server. Plain
- * b-tree index, key and simple CHECK definitions are composed from the rows
- * read, as pg_get_indexdef / pg_get_constraintdef print them (13-17; CHECKs
- * by deparse.h); other shapes are asked of the server at the end. For
+ * b-tree index, key and simple CHECK definitions and common column defaults
+ * are composed from the rows read, as pg_get_indexdef /
+ * pg_get_constraintdef / pg_get_expr print them (13-17; CHECKs and defaults
+ * by deparse.h, names quoted as quote_ident does with the server's keyword
+ * list); other shapes are asked of the server at the end. For
  * tests: SSOT_CATALOG_SERVER_DEFS=1 asks the server for every definition,
  * SSOT_CATALOG_ONE_SESSION=1 keeps to one session.
  *

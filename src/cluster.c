@@ -27,6 +27,7 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -341,15 +342,47 @@ static int pick_server_user(struct cluster *c, struct buf *err)
 	return -1;
 }
 
+/* o+x and no access ACL (whose entries could single a user out). */
+static bool searchable_by_all(const char *dir)
+{
+	struct stat st;
+	return stat(dir, &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & S_IXOTH) &&
+	       getxattr(dir, "system.posix_acl_access", NULL, 0) < 0 && (errno == ENODATA || errno == ENOTSUP);
+}
+
+/*
+ * Whether every user may search every directory from / down to path: no
+ * need then to ask as the server user.
+ */
+static bool anyone_can_reach(const char *path)
+{
+	if (!searchable_by_all("/"))
+		return false;
+	char *p = xstrdup(path);
+	bool ok = true;
+	for (size_t end = 1; ok && end <= strlen(path); end++) {
+		if (path[end] != '/' && path[end] != '\0')
+			continue;
+		p[end] = '\0';
+		ok = searchable_by_all(p);
+		p[end] = path[end];
+	}
+	free(p);
+	return ok;
+}
+
 /*
  * Whether the server user can reach <root>/.ssot: search permission on every
  * directory down to it (or down to the root, when .ssot does not exist yet:
- * we create it 0755). Checked by a child that has become that user.
+ * we create it 0755). When not every user can, checked by a child that has
+ * become that user (initgroups: its groups may grant it).
  */
 static bool server_can_reach(const struct cluster *c, const char *local_base)
 {
 	struct stat st;
 	const char *path = stat(local_base, &st) == 0 ? local_base : c->root;
+	if (anyone_can_reach(path))
+		return true;
 	fflush(stdout);
 	fflush(stderr);
 	pid_t pid = fork();
@@ -367,6 +400,15 @@ static bool server_can_reach(const struct cluster *c, const char *local_base)
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
+/* The first 12 hex digits of the SHA-256 of the project's path, into hex (once). */
+static void root_hash(const char *project_root, char *hex)
+{
+	if (hex[0])
+		return;
+	hash_sha256_hex(project_root, strlen(project_root), hex);
+	hex[12] = '\0';
+}
+
 int cluster_locate(struct cluster *c, const char *project_root, struct buf *err)
 {
 	memset(c, 0, sizeof(*c));
@@ -379,9 +421,8 @@ int cluster_locate(struct cluster *c, const char *project_root, struct buf *err)
 	c->server_uid = geteuid();
 	c->server_gid = getegid();
 
-	char hex[HASH_HEX_LEN + 1];
-	hash_sha256_hex(project_root, strlen(project_root), hex);
-	hex[12] = '\0';
+	/* the project's own name for what cannot live in it (the hash only when needed: it loads libcrypto) */
+	char hex[HASH_HEX_LEN + 1] = "";
 
 	char *local = xasprintf("%s/.ssot", strcmp(project_root, "/") ? project_root : "");
 	if (geteuid() == 0 && pick_server_user(c, err) < 0) {
@@ -397,6 +438,7 @@ int cluster_locate(struct cluster *c, const char *project_root, struct buf *err)
 		c->base = local;
 	} else {
 		free(local);
+		root_hash(project_root, hex);
 		c->base = xasprintf("/var/tmp/ssot-%s", hex);
 	}
 	c->datadir = xasprintf("%s/pg", c->base);
@@ -405,6 +447,7 @@ int cluster_locate(struct cluster *c, const char *project_root, struct buf *err)
 	/* libpq splits host=... on commas, with no way to escape one. */
 	if (strlen(c->sockdir) + 1 + strlen(SOCKET_NAME) >= SOCKET_PATH_MAX || strchr(c->sockdir, ',')) {
 		free(c->sockdir);
+		root_hash(project_root, hex);
 		c->sockdir = xasprintf("/tmp/ssot-%s", hex);
 	}
 	return 0;
