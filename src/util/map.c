@@ -56,11 +56,19 @@ static void grow(struct map *m)
 	resize(m, m->cap ? m->cap * 2 : 16);
 }
 
-void map_reserve(struct map *m, size_t n)
+/* The capacity for n entries (the table at most half full), from cap up; both maps' rule. */
+static size_t capacity_for(size_t cap, size_t n)
 {
-	size_t cap = m->cap ? m->cap : 16;
+	if (!cap)
+		cap = 16;
 	while (2 * (n + 1) > cap)
 		cap *= 2;
+	return cap;
+}
+
+void map_reserve(struct map *m, size_t n)
+{
+	size_t cap = capacity_for(m->cap, n);
 	if (cap > m->cap)
 		resize(m, cap);
 }
@@ -136,9 +144,7 @@ static void iresize(struct imap *m, size_t cap)
 
 void imap_reserve(struct imap *m, size_t n)
 {
-	size_t cap = m->cap ? m->cap : 16;
-	while (2 * (n + 1) > cap)
-		cap *= 2;
+	size_t cap = capacity_for(m->cap, n);
 	if (cap > m->cap)
 		iresize(m, cap);
 }
