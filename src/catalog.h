@@ -9,12 +9,12 @@
  * server_version_num and keep one result shape for PostgreSQL 13 to 18.
  *
  * Read in this fixed order (later kinds find their parents in the earlier):
- * the server's keywords, schemas, extensions, types (enum, domain,
- * composite with its attributes; range and base types noted as
- * unsupported) and domain constraints, comments, relations (tables,
+ * the server's keywords, schemas, extensions, relations (tables,
  * partitions, views, materialized views, sequences; foreign and typed
- * tables noted) and their parents, sequences, collations, the functions a
- * default may call, columns, column defaults, b-tree operator classes,
+ * tables noted) and their parents, sequences, types (enum, domain,
+ * composite with its attributes; range and base types noted as
+ * unsupported) and domain constraints, comments, collations, the functions
+ * a default may call, columns, column defaults, b-tree operator classes,
  * indexes, operators, constraints, functions and procedures, triggers,
  * policies, [grants], unsupported objects, [dependencies]; then the
  * definitions left to the server. The big reads come unsorted and are
