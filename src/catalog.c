@@ -37,6 +37,14 @@
 	" WHERE xd.refclassid = " REG("pg_extension") " AND xd.classid = " REG(cat) " AND xd.deptype = 'e'))"
 
 /*
+ * The object is part of a type, made and dropped with it (deptype 'i'): a
+ * range type's constructor functions, its multirange cast.
+ */
+#define TYPE_INTERNAL(cat, oidexpr) \
+	"(" oidexpr " IN (SELECT xi.objid FROM pg_catalog.pg_depend xi WHERE xi.classid = " REG(cat) \
+	" AND xi.refclassid = " REG("pg_type") " AND xi.deptype = 'i'))"
+
+/*
  * Its comment, as column `description`. A lateral lookup, so that every row
  * probes pg_description's index: as a plain join the planner, misled by the
  * statistics of freshly created catalogs, rescans a materialized copy of
@@ -1729,6 +1737,8 @@ static char *sql_functions(const struct ctx *x)
 		DESC_JOIN("pg_proc", "p.oid", "0")
 		" WHERE p.pronamespace IN " SCHEMAS " AND p.prokind IN ('f', 'p', 'w')"
 		" AND NOT " EXT_OWNED("pg_proc", "p.oid")
+		/* nor a type's own functions (a range type's constructors): they come and go with it */
+		" AND NOT " TYPE_INTERNAL("pg_proc", "p.oid")
 		" ORDER BY n.nspname, p.proname, argtypes", body);
 	return sql;
 }
@@ -2022,7 +2032,7 @@ static char *sql_unsupported(const struct ctx *x)
 
 		"SELECT 'cast', '(' || pg_catalog.format_type(c.castsource, NULL) || ' AS '"
 		" || pg_catalog.format_type(c.casttarget, NULL) || ')' FROM pg_catalog.pg_cast c"
-		" WHERE" USER_OBJ("pg_cast", "c"),
+		" WHERE" USER_OBJ("pg_cast", "c") " AND NOT " TYPE_INTERNAL("pg_cast", "c.oid"),
 
 		"SELECT 'foreign-data wrapper', w.fdwname::text FROM pg_catalog.pg_foreign_data_wrapper w"
 		" WHERE" USER_OBJ("pg_foreign_data_wrapper", "w"),
