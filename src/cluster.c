@@ -437,6 +437,8 @@ int cluster_locate(struct cluster *c, const char *project_root, struct buf *err)
 	if (c->base_in_project) {
 		c->base = local;
 	} else {
+		c->elsewhere = shell_safe ? xasprintf("user %s cannot reach %s", c->server_user, local)
+					  : xasprintf("%s cannot be passed to pg_ctl", local);
 		free(local);
 		root_hash(project_root, hex);
 		c->base = xasprintf("/var/tmp/ssot-%s", hex);
@@ -464,6 +466,7 @@ void cluster_release(struct cluster *c)
 	free(c->server_user);
 	free(c->detail);
 	free(c->hint);
+	free(c->elsewhere);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -695,7 +698,8 @@ static int init_cluster(struct cluster *c, void (*progress)(const char *), struc
 	if (remove_tree(tmp, err) < 0 || remove_tree(c->datadir, err) < 0)
 		goto out;
 	if (progress) {
-		char *msg = xasprintf("initialising embedded PostgreSQL in %s", c->datadir);
+		char *msg = c->elsewhere ? xasprintf("initialising embedded PostgreSQL in %s (%s)", c->datadir, c->elsewhere)
+					 : xasprintf("initialising embedded PostgreSQL in %s", c->datadir);
 		progress(msg);
 		free(msg);
 	}

@@ -47,15 +47,17 @@ struct cluster {
 	uid_t server_uid;	/* owner of datadir and sockdir (geteuid() when not root) */
 	gid_t server_gid;
 	bool base_in_project;	/* base is <root>/.ssot (kept by cluster_destroy) */
+	char *elsewhere;	/* why it is not, said when the cluster is made; NULL when it is */
 	int port;
 	char *detail;		/* detail of the last failure, or NULL */
 	char *hint;		/* hint for the last failure, or NULL */
 };
 
 /*
- * Work out the paths from the project root alone (creates nothing; as root it
- * forks a child that checks, as the server user, whether <root>/.ssot can be
- * reached). Returns 0 or -1 with err; on success release with cluster_release().
+ * Work out the paths from the project root alone (creates nothing; as root,
+ * unless every user may reach <root>/.ssot, it forks a child that checks, as
+ * the server user, whether it can). Returns 0 or -1 with err; on success
+ * release with cluster_release().
  */
 int cluster_locate(struct cluster *c, const char *project_root, struct buf *err);
 void cluster_release(struct cluster *c);
