@@ -307,15 +307,21 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-/* "name" with embedded quotes doubled, into the model's arena (what PQescapeIdentifier makes of a valid name). */
-static const char *quote_into(struct arena *a, const char *schema, const char *name)
+/* Bytes of "schema"."name" (or "name" when schema is NULL), quotes doubled, with the NUL. */
+static size_t quoted_size(const char *schema, const char *name)
 {
 	size_t n = 3 + (schema ? strlen(schema) + 3 : 0) + strlen(name);
 	for (const char *p = name; *p; p++)
 		n += *p == '"';
 	for (const char *p = schema; p && *p; p++)
 		n += *p == '"';
-	char *r = arena_alloc(a, n), *w = r;
+	return n;
+}
+
+/* Write "schema"."name" at w (quoted_size bytes); returns w. */
+static char *put_quoted(char *w, const char *schema, const char *name)
+{
+	char *r = w;
 	for (int part = schema ? 0 : 1; part < 2; part++) {
 		const char *s = part ? name : schema;
 		*w++ = '"';
@@ -332,21 +338,20 @@ static const char *quote_into(struct arena *a, const char *schema, const char *n
 	return r;
 }
 
+/* "schema"."name" in arena a (what PQescapeIdentifier makes of valid names). */
+static const char *quote_into(struct arena *a, const char *schema, const char *name)
+{
+	return put_quoted(arena_alloc(a, quoted_size(schema, name)), schema, name);
+}
+
 /* The same in x->qbuf, valid until the next call: for model_add(), which copies it. */
 static const char *qname(struct ctx *x, const char *schema, const char *name)
 {
+	size_t n = quoted_size(schema, name);
 	buf_reset(&x->qbuf);
-	for (int part = schema ? 0 : 1; part < 2; part++) {
-		buf_addch(&x->qbuf, '"');
-		for (const char *p = part ? name : schema; *p; p++) {
-			if (*p == '"')
-				buf_addch(&x->qbuf, '"');
-			buf_addch(&x->qbuf, *p);
-		}
-		buf_addch(&x->qbuf, '"');
-		if (!part)
-			buf_addch(&x->qbuf, '.');
-	}
+	buf_grow(&x->qbuf, n);
+	put_quoted(x->qbuf.s, schema, name);
+	x->qbuf.len = n - 1;
 	return x->qbuf.s;
 }
 
@@ -377,24 +382,9 @@ static void quote_lit_into(struct ctx *x, struct buf *out, const char *s)
 static const char *pg_quote_ident(struct ctx *x, const char *name)
 {
 	bool safe = (name[0] >= 'a' && name[0] <= 'z') || name[0] == '_';
-	size_t quotes = 0, n = 0;
-	for (const char *p = name; *p; p++, n++) {
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
-			safe = false;
-		quotes += *p == '"';
-	}
-	if (safe && !map_get(&x->keywords, name))
-		return arena_strndup(&x->tmp, name, n);
-	char *q = arena_alloc(&x->tmp, n + quotes + 3), *w = q;
-	*w++ = '"';
-	for (const char *p = name; *p; p++) {
-		if (*p == '"')
-			*w++ = '"';
-		*w++ = *p;
-	}
-	*w++ = '"';
-	*w = '\0';
-	return q;
+	for (const char *p = name; safe && *p; p++)
+		safe = (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_';
+	return safe && !map_get(&x->keywords, name) ? arena_strdup(&x->tmp, name) : quote_into(&x->tmp, NULL, name);
 }
 
 static const char *key_of(struct ctx *x, const char *oid)

@@ -254,16 +254,21 @@ static bool byval_le(const struct val *v, int64_t *out)
 	return true;
 }
 
-/* A literal as simple_quote_literal() prints it: ASCII, no backslash (its doubling depends on a setting). */
-static bool quoted_literal(struct buf *b, const char *s)
+/*
+ * The n bytes at s as simple_quote_literal() prints them, quotes doubled;
+ * false for a backslash (its doubling depends on a setting), a control
+ * character or, when ascii (bytes in the server's encoding, which is not
+ * known here), any byte above 0x7e.
+ */
+static bool quoted_literal(struct buf *b, const unsigned char *s, size_t n, bool ascii)
 {
 	buf_addch(b, '\'');
-	for (; *s; s++) {
-		if (*s == '\\' || (unsigned char)*s < 0x20)
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '\\' || s[i] < 0x20 || (ascii && s[i] > 0x7e))
 			return false;
-		if (*s == '\'')
+		if (s[i] == '\'')
 			buf_addch(b, '\'');
-		buf_addch(b, *s);
+		buf_addch(b, (char)s[i]);
 	}
 	buf_addch(b, '\'');
 	return true;
@@ -310,7 +315,7 @@ static bool print_const(const struct pnode *n, const struct deparse_env *env, st
 		if (!env->relation || !byval_le(v, &x) || x <= 0 || x > UINT32_MAX || coll != 0 ||
 		    !(name = env->relation(env->ctx, (unsigned)x)))
 			return false;
-		if (!quoted_literal(b, name))
+		if (!quoted_literal(b, (const unsigned char *)name, strlen(name), false))
 			return false;
 		buf_adds(b, "::regclass");
 		return true;
@@ -326,19 +331,10 @@ static bool print_const(const struct pnode *n, const struct deparse_env *env, st
 			return false;
 		uint32_t hdr = (uint32_t)v->bytes[0] | (uint32_t)v->bytes[1] << 8 | (uint32_t)v->bytes[2] << 16 |
 			       (uint32_t)v->bytes[3] << 24;
-		if ((hdr & 3) != 0 || hdr >> 2 != (uint32_t)v->nbytes)
+		if ((hdr & 3) != 0 || hdr >> 2 != (uint32_t)v->nbytes ||
+		    !quoted_literal(b, v->bytes + 4, (size_t)v->nbytes - 4, true))
 			return false;
-		buf_addch(b, '\'');
-		for (int i = 4; i < v->nbytes; i++) {
-			unsigned char c = v->bytes[i];
-			/* ASCII only (the server's encoding is not known here); a backslash doubles or not by a setting */
-			if (c < 0x20 || c > 0x7e || c == '\\')
-				return false;
-			if (c == '\'')
-				buf_addch(b, '\'');
-			buf_addch(b, (char)c);
-		}
-		buf_adds(b, "'::text");
+		buf_adds(b, "::text");
 		return true;
 	}
 	default:
